@@ -1,0 +1,5 @@
+"""``python -m tierwall``."""
+
+from .cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``tierwall`` command line: a click group in ``main``, one module per verb in ``commands``."""

@@ -1,0 +1,56 @@
+"""``tierwall trace``: one flow, both sides, every tier, policy and rule looked at."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ...engine import Request, trace as run_trace
+from ...errors import UsageError
+from ...expect import endpoint_from_text, resolve_destinations, resolve_sources
+from ...engine.flow import check_protocol
+from ...inventory import Service
+from ...render import render_json, render_trace, render_yaml
+from ..common import EXIT_OK, handle_errors, input_options, load, stdout
+
+
+@click.command()
+@input_options
+@click.option("--from", "src", required=True, metavar="ENDPOINT", help="Source: namespace/pod or an IP.")
+@click.option("--to", "dst", required=True, metavar="ENDPOINT",
+              help="Destination: namespace/pod, an IP (a ClusterIP is a Service), or service/namespace/name.")
+@click.option("--port", metavar="PORT", help="Destination port: a number or a named port (not for ICMP).")
+@click.option("--protocol", default="TCP", show_default=True, type=click.Choice(["TCP", "UDP", "SCTP", "ICMP"],
+              case_sensitive=False))
+@click.option("--source-port", type=click.IntRange(1, 65535), help="Source port, for rules that match on it.")
+@click.option("--icmp-type", type=click.IntRange(0, 255), help="ICMP type (default 8, echo request).")
+@click.option("--icmp-code", type=click.IntRange(0, 255), help="ICMP code (default 0).")
+@click.option("-o", "--output", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@handle_errors
+def trace(paths, cni, verbose, src, dst, port, protocol, source_port, icmp_type, icmp_code, output):
+    """Trace one flow: the verdict and every tier, policy and rule on the way.
+
+    \b
+    tierwall trace -f cluster/ -f policies/ --from dev/web-0 --to kube-system/coredns-0 \\
+        --port 53 --protocol UDP
+    """
+    cluster = load(paths, cni, verbose)
+    protocol = protocol.upper()
+    port_value = int(port) if port is not None and port.isdigit() else port
+    protocol = check_protocol(protocol, port_value, icmp_type, icmp_code)
+    if protocol != "ICMP" and (icmp_type is not None or icmp_code is not None):
+        raise UsageError("--icmp-type/--icmp-code go with --protocol ICMP")
+    sources = resolve_sources(cluster.compiled, endpoint_from_text(src))
+    target = resolve_destinations(cluster.compiled, endpoint_from_text(dst))[0]
+    service = target if isinstance(target, Service) else None
+    req = Request(sources[0], None if service else target, service, protocol, port_value, source_port,
+                  icmp_type, icmp_code)
+    result = run_trace(cluster.compiled, req)
+    if output == "json":
+        sys.stdout.write(render_json(result.to_dict()))
+    elif output == "yaml":
+        sys.stdout.write(render_yaml(result.to_dict()))
+    else:
+        render_trace(result, stdout())
+    sys.exit(EXIT_OK)

@@ -1,0 +1,71 @@
+"""Options and plumbing every command shares: inputs, --cni, -o, diagnostics, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+
+import click
+from rich.console import Console
+
+from ..cluster import Cluster, load_cluster
+from ..errors import Diagnostics, InputError, UsageError
+from ..render import render_diagnostics
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+"""Exit codes: all good / some check failed / unusable input or usage."""
+
+CNI_CHOICES = ("antrea", "generic")
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def stdout() -> Console:
+    return Console(highlight=False)
+
+
+def input_options(fn):
+    """``-f`` (repeatable), ``--cni``, ``-v``."""
+    fn = click.option("-v", "--verbose", is_flag=True, help="Also list skipped kinds and informational notes.")(fn)
+    fn = click.option("--cni", type=click.Choice(CNI_CHOICES), default=None,
+                      help="Whose evaluation order applies (default: inferred from the CRDs present).")(fn)
+    fn = click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
+                      help="File, directory (recursive) or - for stdin. Repeatable.")(fn)
+    return fn
+
+
+def handle_errors(fn):
+    """Turn tierwall's own errors into messages and exit code 2 (never a traceback)."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            render_diagnostics(exc.diagnostics, stderr())
+            n = len(exc.diagnostics)
+            stderr().print(f"[bold red]{n} error{'s' if n != 1 else ''}[/]: input is not usable")
+            sys.exit(EXIT_INPUT)
+        except UsageError as exc:
+            stderr().print(f"[bold red]error[/]: {exc}")
+            sys.exit(EXIT_INPUT)
+
+    return wrapper
+
+
+def load(paths, cni, verbose: bool, extra_paths=()) -> Cluster:
+    if not paths and not extra_paths:
+        raise UsageError("no input: give files or directories with -f PATH (or -f - for stdin)")
+    diags = Diagnostics()
+    try:
+        cluster = load_cluster(list(paths) + list(extra_paths), cni, diags=diags)
+    except InputError:
+        render_diagnostics([d for d in diags.items if d.severity.value != "error"], stderr(), verbose)
+        raise
+    render_diagnostics(diags.items, stderr(), verbose)
+    if verbose and cluster.skipped:
+        kinds = sorted({f"{r.kind} ({r.api_version})" for r in cluster.skipped})
+        stderr().print(f"[dim]skipped kinds: {', '.join(kinds)}[/]")
+    return cluster

@@ -1,0 +1,63 @@
+"""One call from paths to a compiled cluster: load → inventory → dialects → model → compile.
+
+This is the entry point the CLI and library users share; every error found on the way is
+collected into one :class:`~tierwall.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .dialects import build_model, infer_cni, sort_objects
+from .engine import CompiledCluster, compile_cluster
+from .errors import Diagnostics
+from .inventory import Inventory, build_inventory
+from .load import RawObject, load_paths
+from .model import Model
+
+
+@dataclass
+class Cluster:
+    """A loaded and compiled cluster, with what was found while reading it."""
+
+    inventory: Inventory
+    model: Model
+    compiled: CompiledCluster
+    diagnostics: Diagnostics
+    tests: list[RawObject] = field(default_factory=list)
+    """ConnectivityTest objects found among the inputs."""
+    skipped: list[RawObject] = field(default_factory=list)
+    """Objects of kinds tierwall does not read."""
+
+    @property
+    def cni(self) -> str:
+        return self.model.cni
+
+
+def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
+                 diags: Diagnostics | None = None) -> Cluster:
+    """Read ``paths`` and build the compiled cluster.
+
+    Args:
+        paths: files, directories or ``-`` (stdin).
+        cni: ``antrea`` or ``generic``; inferred from the objects present when ``None``.
+
+    Raises:
+        InputError: with every error diagnostic found, when any was found.
+    """
+    diags = diags if diags is not None else Diagnostics()
+    raws = load_paths(paths, diags, stdin=stdin)
+    objects = sort_objects(raws)
+    for raw in objects.unknown:
+        diags.info(raw.origin, f"kind {raw.kind} ({raw.api_version}) is not read by tierwall; skipped", "TW303")
+    inv = build_inventory(objects.by_dialect.get("inventory", []) + _namespaced(objects), diags)
+    model = build_model(objects, inv, cni or infer_cni(objects), diags)
+    diags.raise_if_errors()
+    return Cluster(inv, model, compile_cluster(model, inv), diags,
+                   tests=objects.by_dialect.get("tierwall", []), skipped=objects.unknown)
+
+
+def _namespaced(objects) -> list[RawObject]:
+    """Policy objects too: their namespaces must exist (implied if not declared)."""
+    return [r for d, rs in objects.by_dialect.items() if d not in ("inventory", "tierwall") for r in rs if r.namespace]

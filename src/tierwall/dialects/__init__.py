@@ -1,0 +1,128 @@
+"""Dialect registry: which module reads which (API group, kind), and the model assembly.
+
+Each dialect lowers its own objects into the shared model; this module only dispatches on
+apiVersion/kind, infers the CNI when the user did not name one, and asks the pipeline
+profile of that CNI to order the stages. Adding a dialect means adding it to
+:data:`DIALECTS` and giving it a ``lower`` entry point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import Diagnostics
+from ..inventory import INVENTORY_KINDS, Inventory
+from ..load import RawObject
+from ..model import CNI_PROFILES, Model, Policy, build_pipeline
+
+ANTREA_VERSIONS = {
+    "crd.antrea.io": {"v1alpha1", "v1alpha2", "v1alpha3", "v1beta1"},
+    "security.antrea.tanzu.vmware.com": {"v1alpha1"},
+    "core.antrea.tanzu.vmware.com": {"v1alpha2"},
+}
+"""Every API group/version of Antrea policy CRDs that users still have manifests for."""
+ANTREA_KINDS = ("ClusterNetworkPolicy", "NetworkPolicy", "Tier", "ClusterGroup", "Group")
+CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
+ADMIN_GROUP = "policy.networking.k8s.io"
+TIERWALL_GROUP = "tierwall.dev"
+
+DIALECTS = ("kubernetes", "antrea")
+"""Dialects this version lowers. ``calico`` and ``adminnetpol`` are recognised (and refused
+with a clear message) until their modules land."""
+
+
+def classify(raw: RawObject) -> str | None:
+    """The dialect (or ``inventory`` / ``tierwall``) that owns ``raw``; ``None`` if unknown."""
+    group, kind = raw.group, raw.kind
+    if group == "networking.k8s.io" and kind == "NetworkPolicy":
+        return "kubernetes"
+    if group in ANTREA_VERSIONS and kind in ANTREA_KINDS:
+        return "antrea"
+    if group in CALICO_GROUPS:
+        return "calico"
+    if group == ADMIN_GROUP:
+        return "adminnetpol"
+    if group == TIERWALL_GROUP:
+        return "tierwall"
+    if group in ("", "apps", "batch", "discovery.k8s.io") and kind in INVENTORY_KINDS:
+        return "inventory"
+    return None
+
+
+@dataclass
+class Sorted:
+    """Raw objects split by owner."""
+
+    by_dialect: dict[str, list[RawObject]]
+    unknown: list[RawObject]
+
+
+def sort_objects(raws: list[RawObject]) -> Sorted:
+    by: dict[str, list[RawObject]] = {}
+    unknown: list[RawObject] = []
+    for raw in raws:
+        owner = classify(raw)
+        if owner is None:
+            unknown.append(raw)
+        else:
+            by.setdefault(owner, []).append(raw)
+    return Sorted(by, unknown)
+
+
+def infer_cni(objects: Sorted) -> str:
+    """``antrea`` when Antrea objects are present, ``calico`` for Calico ones, else ``generic``."""
+    if objects.by_dialect.get("antrea"):
+        return "antrea"
+    if objects.by_dialect.get("calico"):
+        return "calico"
+    return "generic"
+
+
+def build_model(objects: Sorted, inv: Inventory, cni: str, diags: Diagnostics) -> Model:
+    """Lower every policy object into one :class:`Model` ordered for ``cni``."""
+    for raw in objects.by_dialect.get("calico", []):
+        diags.error(raw.origin, f"{raw.kind} ({raw.api_version}): the Calico dialect is not supported yet "
+                                f"by this version of tierwall", "TW104")
+    for raw in objects.by_dialect.get("adminnetpol", []):
+        diags.error(raw.origin, f"{raw.kind} ({raw.api_version}): AdminNetworkPolicy, BaselineAdminNetworkPolicy "
+                                f"and the upstream ClusterNetworkPolicy are not supported yet by this version "
+                                f"of tierwall" + (" (Antrea's ClusterNetworkPolicy is crd.antrea.io/v1beta1)"
+                                                  if raw.kind == "ClusterNetworkPolicy" else ""), "TW104")
+    if cni not in CNI_PROFILES:
+        diags.error(objects.unknown[0].origin if objects.unknown else _cli_origin(),
+                    f"--cni {cni} is not supported; choose one of {', '.join(sorted(CNI_PROFILES))}", "TW105")
+        return Model(cni, ())
+    profile = CNI_PROFILES[cni]
+    antrea_raws = objects.by_dialect.get("antrea", [])
+    if antrea_raws and not profile.accepts_tiers:
+        for raw in antrea_raws:
+            diags.error(raw.origin, f"{raw.kind} ({raw.api_version}) is an Antrea object, but --cni {cni} "
+                                    f"models plain Kubernetes NetworkPolicy only; use --cni antrea", "TW105")
+    policies: list[Policy] = []
+    stages = []
+    from . import kubernetes as k8s
+    for raw in objects.by_dialect.get("kubernetes", []):
+        policy = k8s.lower(raw, diags)
+        if policy is not None:
+            policies.append(policy)
+    if profile.accepts_tiers:
+        from . import antrea
+        tiers, antrea_policies = antrea.lower(antrea_raws, inv, diags)
+        stages.extend(t.stage() for t in sorted(tiers.values(), key=lambda t: t.priority))
+        policies.extend(antrea_policies)
+    _check_duplicates(policies, diags)
+    return Model(cni, build_pipeline(profile, stages), policies)
+
+
+def _check_duplicates(policies: list[Policy], diags: Diagnostics) -> None:
+    seen: dict[str, Policy] = {}
+    for p in policies:
+        if p.ref.ref in seen:
+            diags.error(p.ref.origin, f"{p.ref.ref} is declared twice (also at {seen[p.ref.ref].ref.origin.location})",
+                        "TW106")
+        seen[p.ref.ref] = p
+
+
+def _cli_origin():
+    from ..origin import Origin
+    return Origin(file="<command line>")

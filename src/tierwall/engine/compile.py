@@ -1,0 +1,152 @@
+"""Resolve a symbolic :class:`Model` against an :class:`Inventory` (compile once, evaluate many).
+
+Selectors become pod bitsets (Python ints: bit *i* is ``inventory.pods[i]``), computed once
+per distinct selector through label indexes, so ten thousand pods and thousands of
+policies cost one pass each. For each (pod, direction) the ordered per-stage rule lists are
+built on first use and cached: that is the plan ``trace`` walks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from ..inventory import Inventory, Pod
+from ..model import (Direction, GroupPeer, Model, NamespaceScope, Peer, PodPeer, Policy, Rule, Stage)
+from ..selectors import LabelSelector
+
+
+@dataclass(frozen=True, slots=True)
+class StagePlan:
+    """The rules of one stage that apply at one endpoint for one direction, in order."""
+
+    stage: Stage
+    rules: tuple[Rule, ...]
+    isolating: tuple[Policy, ...]
+    """Policies of this stage that select the endpoint and isolate this direction."""
+
+
+class _LabelIndex:
+    """key → value → bitset of the objects carrying that label."""
+
+    def __init__(self, labelled: list[dict[str, str]]):
+        self.universe = (1 << len(labelled)) - 1
+        self.index: dict[str, dict[str, int]] = {}
+        for i, labels in enumerate(labelled):
+            bit = 1 << i
+            for k, v in labels.items():
+                by_value = self.index.setdefault(k, {})
+                by_value[v] = by_value.get(v, 0) | bit
+
+    def select(self, sel: LabelSelector) -> int:
+        bits = self.universe
+        for req in sel.requirements:
+            values = self.index.get(req.key, {})
+            if req.operator in ("In", "NotIn"):
+                hit = reduce(or_, (values.get(v, 0) for v in req.values), 0)
+            else:
+                hit = reduce(or_, values.values(), 0)
+            if req.operator in ("NotIn", "DoesNotExist"):
+                hit = self.universe & ~hit
+            bits &= hit
+            if not bits:
+                break
+        return bits
+
+
+class CompiledCluster:
+    """A model bound to an inventory, with resolved selectors and cached per-pod plans."""
+
+    def __init__(self, model: Model, inv: Inventory):
+        self.model = model
+        self.inv = inv
+        self.ns_names = sorted(inv.namespaces)
+        self._ns_pos = {n: i for i, n in enumerate(self.ns_names)}
+        self._ns_index = _LabelIndex([inv.namespaces[n].labels for n in self.ns_names])
+        selectable = [p if p.ips and not p.host_network else None for p in inv.pods]
+        self._pod_index = _LabelIndex([p.labels if p else {} for p in selectable])
+        self._selectable = sum(1 << i for i, p in enumerate(selectable) if p is not None)
+        self._pods_in_ns: dict[str, int] = {}
+        for i, p in enumerate(selectable):
+            if p is not None:
+                self._pods_in_ns[p.namespace] = self._pods_in_ns.get(p.namespace, 0) | (1 << i)
+        self._pod_bits: dict[tuple, int] = {}
+        self._plans: dict[tuple[int, Direction], tuple[StagePlan, ...]] = {}
+        self.rules_by_stage: dict[str, list[Rule]] = {s.name: [] for s in model.stages}
+        self.policies_by_stage: dict[str, list[Policy]] = {s.name: [] for s in model.stages}
+        for policy in model.policies:
+            self.policies_by_stage.setdefault(policy.stage, []).append(policy)
+            for rule in policy.rules:
+                self.rules_by_stage.setdefault(rule.stage, []).append(rule)
+        for rules in self.rules_by_stage.values():
+            rules.sort(key=lambda r: r.sort_key)
+
+    # --- namespaces -------------------------------------------------------------------------
+    def namespaces_of(self, scope: NamespaceScope, subject_ns: str | None = None) -> set[str]:
+        """Names of the namespaces a scope covers (relative scopes need the subject's namespace)."""
+        if scope.kind == "all":
+            return set(self.ns_names)
+        if scope.kind == "names":
+            return set(scope.names)
+        if scope.kind == "selector":
+            bits = self._ns_index.select(scope.selector)
+            return {n for i, n in enumerate(self.ns_names) if bits >> i & 1}
+        if subject_ns is None:
+            return set()
+        if scope.kind == "self":
+            return {subject_ns}
+        own = self.inv.namespace_labels(subject_ns)
+        if any(k not in own for k in scope.keys):
+            return set()  # an applied-to namespace lacking a key gets nothing from this peer
+        return {n for n in self.ns_names
+                if all(self.inv.namespaces[n].labels.get(k) == own[k] for k in scope.keys)}
+
+    # --- pods -------------------------------------------------------------------------------
+    def pod_bits(self, peer: PodPeer, subject_ns: str | None = None) -> int:
+        """Bitset of the pods a pod peer selects (for a relative scope, seen from ``subject_ns``)."""
+        key = (peer, subject_ns if peer.namespaces.relative else None)
+        bits = self._pod_bits.get(key)
+        if bits is None:
+            nss = self.namespaces_of(peer.namespaces, subject_ns)
+            in_ns = reduce(or_, (self._pods_in_ns.get(n, 0) for n in nss), 0)
+            bits = in_ns & self._pod_index.select(peer.pods) if in_ns else 0
+            if peer.service_account is not None and bits:
+                bits &= sum(1 << p.index for p in self.inv.pods if p.service_account == peer.service_account)
+            self._pod_bits[key] = bits
+        return bits
+
+    def selects_pod(self, peers: tuple[Peer, ...], pod: Pod) -> bool:
+        """Whether an appliedTo / subject list covers ``pod`` (only pod members count)."""
+        if pod.host_network or not pod.ips:
+            return False
+        for peer in peers:
+            if isinstance(peer, PodPeer):
+                if self.pod_bits(peer) >> pod.index & 1:
+                    return True
+            elif isinstance(peer, GroupPeer):
+                if self.selects_pod(peer.members, pod):
+                    return True
+        return False
+
+    # --- plans ------------------------------------------------------------------------------
+    def plan(self, pod: Pod, direction: Direction) -> tuple[StagePlan, ...]:
+        """The stages, each with the rules that apply at ``pod`` for ``direction``, in order."""
+        key = (pod.index, direction)
+        plan = self._plans.get(key)
+        if plan is None:
+            out = []
+            for stage in self.model.stages:
+                rules = tuple(r for r in self.rules_by_stage.get(stage.name, ())
+                              if r.direction is direction and self.selects_pod(r.applied_to, pod))
+                isolating = tuple(p for p in self.policies_by_stage.get(stage.name, ())
+                                  if direction in p.isolates and self.selects_pod(p.subject, pod))
+                out.append(StagePlan(stage, rules, isolating))
+            plan = tuple(out)
+            self._plans[key] = plan
+        return plan
+
+
+def compile_cluster(model: Model, inv: Inventory) -> CompiledCluster:
+    """Bind ``model`` to ``inv``; selectors resolve lazily and are cached."""
+    return CompiledCluster(model, inv)

@@ -1,0 +1,143 @@
+"""Evaluate one flow through the compiled pipeline, recording every step.
+
+The order is the model's stage list (``model/pipeline.py``): egress at the source pod, then
+ingress at the destination pod; in each stage the applicable rules in ``sort_key`` order,
+first match decides; ``Pass`` jumps to the stage's ``pass_to``; at a stage's end
+``DROP_IF_SELECTED`` drops for the policies that isolate the endpoint. Special cases that
+never reach a policy table (a pod to its own IP, node-local host traffic, hairpin through a
+Service) are decided first and said so.
+"""
+
+from __future__ import annotations
+
+from ..inventory import Pod
+from ..model import ACTION_VERDICT, Action, Direction, NoMatch, Verdict
+from .compile import CompiledCluster
+from .flow import Flow, Request, resolve_flows
+from .match import Match, rule_matches
+from .result import Decision, PathTrace, RuleStep, SideTrace, StageStep, TraceResult
+
+
+def trace(cc: CompiledCluster, req: Request) -> TraceResult:
+    """Trace a request: one :class:`PathTrace` per concrete flow (per Service endpoint)."""
+    flows, notes = resolve_flows(cc.inv, req)
+    result = TraceResult(req, cc.model.cni, [trace_flow(cc, f) for f in flows], notes + list(req.notes))
+    if not flows and req.service is not None:
+        # Nothing to DNAT to: kube-proxy/Antrea Proxy answer with a reject for a Service
+        # without endpoints (after the source's egress policy had its say).
+        result.special = Decision(Verdict.REJECT, "builtin",
+                                  f"Service {req.service.key} has no ready endpoints: the connection is refused")
+    return result
+
+
+def trace_flow(cc: CompiledCluster, flow: Flow) -> PathTrace:
+    """Both sides of one concrete flow and the combined verdict."""
+    src, dst = flow.src, flow.dst
+    if src.is_pod and dst.is_pod and src.pod is dst.pod and flow.service is None:
+        d = Decision(Verdict.ALLOW, "builtin", "a pod reaching its own IP never leaves its network namespace: "
+                                               "no policy applies")
+        return PathTrace(flow, Verdict.ALLOW, d, None, None)
+    egress = _side(cc, flow, Direction.EGRESS)
+    if egress.decision.verdict in (Verdict.DROP, Verdict.REJECT):
+        return PathTrace(flow, egress.decision.verdict, egress.decision, egress, None)
+    ingress = _side(cc, flow, Direction.INGRESS)
+    if egress.decision.verdict is Verdict.UNKNOWN:
+        return PathTrace(flow, Verdict.UNKNOWN, egress.decision, egress, ingress)
+    if ingress.decision.verdict is not Verdict.ALLOW:
+        return PathTrace(flow, ingress.decision.verdict, ingress.decision, egress, ingress)
+    # Both allow: name the rule that let it through (ingress first: the last hurdle).
+    decision = next((s.decision for s in (ingress, egress) if s.decision.kind == "rule"), ingress.decision)
+    return PathTrace(flow, Verdict.ALLOW, decision, egress, ingress)
+
+
+def _side(cc: CompiledCluster, flow: Flow, direction: Direction) -> SideTrace:
+    local = flow.src if direction is Direction.EGRESS else flow.dst
+    side = direction.value
+    if not local.is_pod:
+        why = {"external": f"{local.ip} is outside the cluster: no {side} policy applies to it",
+               "node": f"{local} is a node address: pod policies do not apply to host traffic",
+               "hostNetwork pod": f"{local} uses its node's network: pod policies do not apply to it"}[local.kind]
+        return SideTrace(side, False, Decision(Verdict.ALLOW, "builtin", why, side=side), endpoint=local.label)
+    if direction is Direction.INGRESS:
+        special = _ingress_exemption(flow)
+        if special:
+            return SideTrace(side, False, Decision(Verdict.ALLOW, "builtin", special, side=side),
+                             endpoint=local.label)
+    return _walk(cc, flow, direction, local.pod)
+
+
+def _ingress_exemption(flow: Flow) -> str:
+    src, dst = flow.src, flow.dst
+    if src.host is not None and src.host.name == dst.node_name:
+        return (f"traffic from {dst.node_name}'s own host (kubelet probes, hostNetwork pods) to a local pod "
+                f"is always allowed")
+    if flow.service is not None and src.pod is not None and src.pod is dst.pod:
+        return "hairpin: a pod reaching itself through a Service always passes ingress"
+    return ""
+
+
+def _walk(cc: CompiledCluster, flow: Flow, direction: Direction, pod: Pod) -> SideTrace:
+    side = direction.value
+    steps: list[StageStep] = []
+    jump_to: str | None = None
+    decision: Decision | None = None
+    for plan in cc.plan(pod, direction):
+        stage = plan.stage
+        if decision is not None:
+            break
+        if jump_to is not None and stage.name != jump_to:
+            steps.append(StageStep(stage, "skipped", note="passed over by a Pass rule"))
+            continue
+        jump_to = None
+        if stage.default_verdict is not None:
+            steps.append(StageStep(stage, "default"))
+            decision = Decision(stage.default_verdict, "default",
+                                f"no policy decided the {side} of {pod.key}: "
+                                f"{stage.default_verdict.value.lower()} by default", side=side, stage=stage)
+            break
+        rule_steps: list[RuleStep] = []
+        outcome = "no-match"
+        for rule in plan.rules:
+            m, why = rule_matches(cc, rule, flow)
+            rule_steps.append(RuleStep(rule, m.value, why))
+            if m is Match.NO:
+                continue
+            if m is Match.MAYBE or rule.undecidable:
+                outcome = "unknown"
+                decision = Decision(Verdict.UNKNOWN, "unknown", rule.undecidable or why, side=side,
+                                    stage=stage, rule=rule)
+                break
+            if rule.action is Action.PASS:
+                outcome = "pass"
+                jump_to = stage.pass_to
+                break
+            outcome = "decided"
+            decision = Decision(ACTION_VERDICT[rule.action], "rule",
+                                f"{rule.policy.ref} {rule.label} ({rule.action.value}) matched", side=side,
+                                stage=stage, rule=rule, tie_note=_tie_note(cc, flow, plan.rules, rule))
+            break
+        step = StageStep(stage, outcome, rule_steps)
+        if outcome == "no-match" and stage.no_match is NoMatch.DROP_IF_SELECTED and plan.isolating:
+            step.outcome = "isolation"
+            step.isolating = plan.isolating
+            names = ", ".join(p.ref.ref for p in plan.isolating)
+            decision = Decision(Verdict.DROP, "isolation",
+                                f"{pod.key} is isolated for {side} by {names}; none of their {side} rules "
+                                f"matched", side=side, stage=stage,
+                                isolated_by=tuple(p.ref for p in plan.isolating))
+        elif outcome == "no-match" and not plan.rules:
+            step.note = "no rules apply here"
+        steps.append(step)
+    assert decision is not None, "the pipeline always ends with a default stage"
+    return SideTrace(side, True, decision, steps, endpoint=pod.key)
+
+
+def _tie_note(cc: CompiledCluster, flow: Flow, rules, winner) -> str:
+    """Say so when another policy's rule at the same upstream position also matches."""
+    rivals = [r for r in rules if r.tie_key == winner.tie_key and r.policy.ref != winner.policy.ref
+              and r.action is not winner.action and rule_matches(cc, r, flow)[0] is not Match.NO]
+    if not rivals:
+        return ""
+    names = ", ".join(f"{r.policy.ref} {r.label} ({r.action.value})" for r in rivals)
+    return (f"tie: {names} sits at the same priority and rule position; upstream leaves the order "
+            f"undefined, tierwall orders by policy name")

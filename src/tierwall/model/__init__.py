@@ -1,0 +1,38 @@
+"""The intermediate representation every dialect lowers into, and every back end reads.
+
+Frozen dataclasses, symbolic (selectors, CIDRs, names), no behaviour beyond small helpers.
+``Model`` is one cluster's policies in evaluation order; ``engine.compile`` resolves it
+against an inventory.
+"""
+
+from dataclasses import dataclass, field
+
+from .action import ACTION_VERDICT, Action, Direction, Verdict
+from .peer import (ALL_NAMESPACES, FQDNPeer, GroupPeer, IPBlockPeer, NamespaceScope, NodePeer,
+                   NothingPeer, Peer, PodPeer, ServicePeer)
+from .pipeline import (CNI_PROFILES, DEFAULT_STAGE, NETWORKPOLICY_STAGE, CniProfile, NoMatch, Stage,
+                       build_pipeline)
+from .policy import Policy, PolicyRef, Rule
+from .ports import L4_PROTOCOLS, PROTOCOLS, PortMatch
+
+
+@dataclass
+class Model:
+    """All policies of a cluster, with the stages they are evaluated in."""
+
+    cni: str
+    stages: tuple[Stage, ...]
+    policies: list[Policy] = field(default_factory=list)
+
+    def stage(self, name: str) -> Stage:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+__all__ = ["ACTION_VERDICT", "ALL_NAMESPACES", "Action", "CNI_PROFILES", "CniProfile", "DEFAULT_STAGE",
+           "Direction", "FQDNPeer", "GroupPeer", "IPBlockPeer", "L4_PROTOCOLS", "Model",
+           "NETWORKPOLICY_STAGE", "NamespaceScope", "NoMatch", "NodePeer", "NothingPeer", "PROTOCOLS",
+           "Peer", "PodPeer", "Policy", "PolicyRef", "PortMatch", "Rule", "ServicePeer", "Stage",
+           "Verdict", "build_pipeline"]

@@ -1,0 +1,144 @@
+"""Peers: the symbolic description of a set of endpoints or addresses.
+
+Peers stay symbolic in the model (selectors, CIDRs, names); ``engine.compile`` resolves
+them against the inventory. A rule's ``peers`` of ``None`` means "any address" (an empty
+``from``/``to``), which is different from an empty tuple (matches nothing).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Union
+
+from ..selectors import EVERYTHING, LabelSelector
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceScope:
+    """Which namespaces a pod peer selects from.
+
+    ``kind`` is one of:
+
+    * ``all`` — every namespace;
+    * ``names`` — the namespaces in ``names`` (e.g. a Kubernetes NetworkPolicy's own);
+    * ``selector`` — namespaces whose labels match ``selector``;
+    * ``self`` — the namespace of the endpoint the rule is applied to (Antrea ``match: Self``);
+    * ``sameLabels`` — namespaces whose values for every key in ``keys`` equal those of the
+      applied-to endpoint's namespace; an applied-to namespace lacking a key gets nothing.
+    """
+
+    kind: str
+    names: frozenset[str] = frozenset()
+    selector: LabelSelector | None = None
+    keys: tuple[str, ...] = ()
+
+    @property
+    def relative(self) -> bool:
+        """True when the scope depends on the applied-to endpoint."""
+        return self.kind in ("self", "sameLabels")
+
+    def __str__(self) -> str:
+        if self.kind == "all":
+            return "all namespaces"
+        if self.kind == "names":
+            return "namespace " + ",".join(sorted(self.names))
+        if self.kind == "selector":
+            return f"namespaces {self.selector}"
+        if self.kind == "self":
+            return "the applied-to pod's own namespace"
+        return f"namespaces with the same {','.join(self.keys)} as the applied-to pod's"
+
+
+ALL_NAMESPACES = NamespaceScope("all")
+
+
+@dataclass(frozen=True, slots=True)
+class PodPeer:
+    """Pods (never hostNetwork pods) matching ``pods`` in the namespaces of ``namespaces``,
+    optionally only those running as ``service_account``."""
+
+    namespaces: NamespaceScope = ALL_NAMESPACES
+    pods: LabelSelector = EVERYTHING
+    service_account: str | None = None
+
+    def __str__(self) -> str:
+        who = "all pods" if self.pods.is_everything else f"pods {self.pods}"
+        if self.service_account:
+            who += f" with service account {self.service_account}"
+        return f"{who} in {self.namespaces}"
+
+
+@dataclass(frozen=True, slots=True)
+class IPBlockPeer:
+    """Addresses in ``cidr`` and in none of ``excepts``."""
+
+    cidr: ipaddress.IPv4Network | ipaddress.IPv6Network
+    excepts: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    def __str__(self) -> str:
+        text = f"ipBlock {self.cidr}"
+        if self.excepts:
+            text += " except " + ",".join(str(e) for e in self.excepts)
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class NodePeer:
+    """The addresses of the Nodes matching ``nodes`` (and hostNetwork pods on them)."""
+
+    nodes: LabelSelector = EVERYTHING
+
+    def __str__(self) -> str:
+        return "all nodes" if self.nodes.is_everything else f"nodes {self.nodes}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePeer:
+    """A Service as the client addressed it (its ClusterIP and ports), before DNAT."""
+
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"Service {self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class FQDNPeer:
+    """A DNS name pattern; which addresses it covers is only known at run time."""
+
+    pattern: str
+
+    def __str__(self) -> str:
+        return f"fqdn {self.pattern}"
+
+
+@dataclass(frozen=True, slots=True)
+class NothingPeer:
+    """Matches nothing; ``reason`` says why (e.g. a group whose members cannot be computed)."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"nothing ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPeer:
+    """A named group (ClusterGroup, Group, NetworkSet...): the union of its ``members``."""
+
+    kind: str
+    namespace: str
+    name: str
+    members: tuple["Peer", ...]
+
+    @property
+    def ref(self) -> str:
+        return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
+
+    def __str__(self) -> str:
+        return self.ref
+
+
+Peer = Union[PodPeer, IPBlockPeer, NodePeer, ServicePeer, FQDNPeer, NothingPeer, GroupPeer]

@@ -1,0 +1,98 @@
+"""The evaluation order, as data.
+
+For one direction at one endpoint, a flow walks an ordered list of :class:`Stage` values.
+Inside a stage the applicable rules are tried in ``Rule.sort_key`` order and the first match
+decides. What differs between CNIs is only *data* here: where the Kubernetes NetworkPolicy
+stage sits, where ``Pass`` continues, and what "no rule matched" means at a stage's end.
+Nothing after ``lower`` branches on the dialect's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from .action import Verdict
+
+
+class NoMatch(str, Enum):
+    """What happens when no rule of a stage matched."""
+
+    CONTINUE = "continue"
+    """Go on to the next stage (Antrea tiers: native policies never isolate)."""
+    DROP_IF_SELECTED = "drop-if-selected"
+    """Drop when a policy of this stage selects the endpoint for this direction
+    (Kubernetes NetworkPolicy isolation; Calico's end-of-tier deny); else go on."""
+
+
+NETWORKPOLICY_STAGE = "kubernetes-networkpolicy"
+"""Name of the stage holding Kubernetes NetworkPolicies."""
+
+DEFAULT_STAGE = "default"
+"""Name of the final stage: nothing decided, the CNI's default applies."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One step of the evaluation order."""
+
+    name: str
+    """Unique within a pipeline; rules name the stage they belong to."""
+    title: str
+    """How users know it: ``Tier securityops``, ``Kubernetes NetworkPolicy``..."""
+    priority: float
+    """Position: stages run in ascending priority (Antrea tier priorities are used as is)."""
+    no_match: NoMatch = NoMatch.CONTINUE
+    pass_to: str | None = None
+    """Stage where evaluation continues after ``Pass``; ``None`` when Pass is not valid here."""
+    default_verdict: Verdict | None = None
+    """Only on the default stage: the verdict when nothing decided."""
+    origin_ref: str = ""
+    """``Tier/name`` when the stage comes from a declared or built-in object."""
+
+
+@dataclass(frozen=True, slots=True)
+class CniProfile:
+    """How one CNI orders the stages (see ``docs/semantics.md``)."""
+
+    name: str
+    networkpolicy_priority: float
+    """Where the Kubernetes NetworkPolicy stage sits among tier priorities."""
+    pass_to_networkpolicy: bool
+    """True: Pass in any stage before the NetworkPolicy stage jumps straight to it (Antrea,
+    AdminNetworkPolicy). False: Pass continues with the next stage (Calico tiers)."""
+    accepts_tiers: bool
+    """Whether tiered (CNI-native) policies may be present at all."""
+
+
+CNI_PROFILES = {
+    # Antrea: NetworkPolicies between application (250) and baseline (253); the evaluator
+    # places them at 251 (spec/antrea.md §2, pkg/controller/networkpolicy/endpoint_querier.go).
+    "antrea": CniProfile("antrea", networkpolicy_priority=251.0, pass_to_networkpolicy=True,
+                         accepts_tiers=True),
+    # Plain Kubernetes: NetworkPolicy, then allow.
+    "generic": CniProfile("generic", networkpolicy_priority=0.0, pass_to_networkpolicy=True,
+                          accepts_tiers=False),
+}
+
+
+def build_pipeline(profile: CniProfile, tier_stages: list[Stage]) -> tuple[Stage, ...]:
+    """Order the dialects' tier stages around the NetworkPolicy and default stages."""
+    np_stage = Stage(NETWORKPOLICY_STAGE, "Kubernetes NetworkPolicy", profile.networkpolicy_priority,
+                     no_match=NoMatch.DROP_IF_SELECTED)
+    default = Stage(DEFAULT_STAGE, "Default (no policy decided)", float("inf"),
+                    default_verdict=Verdict.ALLOW)
+    ordered = sorted([*tier_stages, np_stage], key=lambda s: (s.priority, s.name))
+    out: list[Stage] = []
+    for i, stage in enumerate(ordered):
+        if stage.name == NETWORKPOLICY_STAGE:
+            out.append(stage)
+            continue
+        before_np = stage.priority < profile.networkpolicy_priority
+        if profile.pass_to_networkpolicy:
+            target = NETWORKPOLICY_STAGE if before_np else None
+        else:
+            target = ordered[i + 1].name if i + 1 < len(ordered) else DEFAULT_STAGE
+        out.append(replace(stage, pass_to=target))
+    out.append(default)
+    return tuple(out)
