@@ -19,11 +19,15 @@ CNI_CHOICES = ("antrea", "generic")
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False)
+    console.soft_wrap = not console.is_terminal  # logs and pipes get whole lines
+    return console
 
 
 def stdout() -> Console:
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 def input_options(fn):

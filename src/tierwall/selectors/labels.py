@@ -89,7 +89,8 @@ class LabelSelector:
     @classmethod
     def from_labels(cls, labels: Mapping[str, Any]) -> "LabelSelector":
         """A selector that matches exactly these key=value pairs (e.g. a Service selector)."""
-        return cls(tuple(sorted(Requirement(k, "In", (str(v),)) for k, v in labels.items())))
+        return cls(tuple(sorted((Requirement(k, "In", (str(v),)) for k, v in labels.items()),
+                                key=lambda r: (r.key, r.operator, r.values))))
 
 
 EVERYTHING = LabelSelector()

@@ -1,0 +1,26 @@
+# tierwall — developer entry points. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: install demo test lint clean
+
+$(BIN)/tierwall: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/tierwall
+
+# The main job on the bundled example: check an organisation's baseline, then trace one flow.
+demo: install
+	-$(BIN)/tierwall check -f examples/org-baseline/ --tests examples/org-baseline/tests/
+	$(BIN)/tierwall trace -f examples/org-baseline/ --from dev-app/web-0 --to kube-system/coredns-0 \
+		--port 53 --protocol UDP
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
