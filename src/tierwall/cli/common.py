@@ -18,16 +18,23 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 CNI_CHOICES = ("antrea", "generic")
 
 
-def stderr() -> Console:
-    console = Console(stderr=True, highlight=False)
-    console.soft_wrap = not console.is_terminal  # logs and pipes get whole lines
+PIPE_WIDTH = 400
+"""Width used when writing to a pipe or file: CI logs get whole lines, never wrapped ones."""
+
+
+def _console(**kw) -> Console:
+    console = Console(highlight=False, **kw)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=PIPE_WIDTH, **kw)
     return console
+
+
+def stderr() -> Console:
+    return _console(stderr=True)
 
 
 def stdout() -> Console:
-    console = Console(highlight=False)
-    console.soft_wrap = not console.is_terminal
-    return console
+    return _console()
 
 
 def input_options(fn):

@@ -121,6 +121,8 @@ def rule_matches(cc: CompiledCluster, rule: Rule, flow: Flow) -> tuple[Match, st
             "; ".join(str(p) for p in rule.peers) or "an empty peer list")
         for peer in rule.peers:
             m, why = peer_matches(cc, peer, remote, subject_ns, flow)
+            if m is Match.NO and len(rule.peers) == 1 and not isinstance(peer, PodPeer):
+                peer_why = why
             if m is Match.YES:
                 peer_result, peer_why = m, why
                 break

@@ -46,7 +46,8 @@ def trace_flow(cc: CompiledCluster, flow: Flow) -> PathTrace:
     if ingress.decision.verdict is not Verdict.ALLOW:
         return PathTrace(flow, ingress.decision.verdict, ingress.decision, egress, ingress)
     # Both allow: name the rule that let it through (ingress first: the last hurdle).
-    decision = next((s.decision for s in (ingress, egress) if s.decision.kind == "rule"), ingress.decision)
+    decision = next((s.decision for s in (ingress, egress) if s.decision.kind == "rule"),
+                    next((s.decision for s in (ingress, egress) if s.evaluated), ingress.decision))
     return PathTrace(flow, Verdict.ALLOW, decision, egress, ingress)
 
 

@@ -44,7 +44,7 @@ class NamespaceScope:
         if self.kind == "names":
             return "namespace " + ",".join(sorted(self.names))
         if self.kind == "selector":
-            return f"namespaces {self.selector}"
+            return "all namespaces" if self.selector.is_everything else f"namespaces {self.selector}"
         if self.kind == "self":
             return "the applied-to pod's own namespace"
         return f"namespaces with the same {','.join(self.keys)} as the applied-to pod's"

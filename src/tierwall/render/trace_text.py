@@ -45,7 +45,18 @@ def _side_tree(side: SideTrace, title: str) -> Tree:
     if not side.evaluated:
         tree.add(Text(side.decision.explanation, style="dim"))
         return tree
+    quiet: list[str] = []
+
+    def flush() -> None:
+        if quiet:
+            tree.add(Text(", ".join(quiet), style="cyan") + Text("  no rules apply", style="dim"))
+            quiet.clear()
+
     for step in side.stages:
+        if not step.rules and step.outcome == "no-match":
+            quiet.append(step.stage.title)
+            continue
+        flush()
         head = Text(step.stage.title, style="cyan")
         if step.stage.default_verdict is not None:
             head.append(f"  → {step.stage.default_verdict.value} (nothing decided)", style="bold")
@@ -53,10 +64,6 @@ def _side_tree(side: SideTrace, title: str) -> Tree:
             continue
         if step.outcome == "skipped":
             head.append("  skipped: passed over by Pass", style="dim")
-            tree.add(head)
-            continue
-        if not step.rules and step.outcome == "no-match":
-            head.append("  no rules apply", style="dim")
             tree.add(head)
             continue
         node = tree.add(head)
@@ -75,6 +82,7 @@ def _side_tree(side: SideTrace, title: str) -> Tree:
             node.add(Text(f"→ Drop: isolated by {names}; none of their rules matched", style="red"))
         elif step.outcome == "no-match":
             node.add(Text("→ no rule matched; continue", style="dim"))
+    flush()
     return tree
 
 

@@ -52,7 +52,7 @@ class Tier:
         return f"tier:{self.name}"
 
     def stage(self) -> Stage:
-        return Stage(self.stage_name, f"Tier {self.name}", float(self.priority), origin_ref=f"Tier/{self.name}")
+        return Stage(self.stage_name, f"Tier {self.name} ({self.priority})", float(self.priority), origin_ref=f"Tier/{self.name}")
 
 
 def system_tiers() -> dict[str, Tier]:
