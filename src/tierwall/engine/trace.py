@@ -23,8 +23,8 @@ def trace(cc: CompiledCluster, req: Request) -> TraceResult:
     flows, notes = resolve_flows(cc.inv, req)
     result = TraceResult(req, cc.model.cni, [trace_flow(cc, f) for f in flows], notes + list(req.notes))
     if not flows and req.service is not None:
-        # Nothing to DNAT to: kube-proxy/Antrea Proxy answer with a reject for a Service
-        # without endpoints (after the source's egress policy had its say).
+        # Nothing to DNAT to: kube-proxy and Antrea Proxy answer a Service without endpoints
+        # with a reject in the load-balancing step, before any policy table is reached.
         result.special = Decision(Verdict.REJECT, "builtin",
                                   f"Service {req.service.key} has no ready endpoints: the connection is refused")
     return result
