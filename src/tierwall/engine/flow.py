@@ -93,17 +93,22 @@ class Flow:
         return text
 
     def to_dict(self) -> dict:
-        out: dict = {"from": self.src.to_dict(), "to": self.dst.to_dict(), "protocol": self.protocol}
-        if self.protocol == "ICMP":
-            out["icmp"] = {"type": self.icmp_type, "code": self.icmp_code}
-        else:
-            out["port"] = self.port
-        if self.src_port is not None:
-            out["sourcePort"] = self.src_port
+        out: dict = {"from": self.src.to_dict(), "to": self.dst.to_dict(), **_l4_dict(self)}
         if self.service is not None:
             out["service"] = {"name": self.service.key, "ip": self.service.cluster_ips[0] if self.service.cluster_ips else None,
                               "port": self.service_port.port if self.service_port else None}
         return out
+
+
+def _l4_dict(flow: "Flow | Request") -> dict:
+    out: dict = {"protocol": flow.protocol}
+    if flow.protocol == "ICMP":
+        out["icmp"] = {"type": flow.icmp_type, "code": flow.icmp_code}
+    else:
+        out["port"] = flow.port
+    if flow.src_port is not None:
+        out["sourcePort"] = flow.src_port
+    return out
 
 
 def endpoint_for_pod(inv: Inventory, pod: Pod) -> Endpoint:
@@ -147,13 +152,7 @@ class Request:
                      "to": ({"kind": "service", "service": self.service.key,
                              "ip": self.service.cluster_ips[0] if self.service.cluster_ips else None}
                             if self.service is not None else self.dst.to_dict()),
-                     "protocol": self.protocol}
-        if self.protocol == "ICMP":
-            out["icmp"] = {"type": self.icmp_type, "code": self.icmp_code}
-        else:
-            out["port"] = self.port
-        if self.src_port is not None:
-            out["sourcePort"] = self.src_port
+                     **_l4_dict(self)}
         return out
 
 

@@ -43,6 +43,16 @@ class ObjectReader:
             if key not in allowed:
                 self.warn(path + (key,), f"unsupported {what} {format_path(path + (key,))!r} is ignored")
 
+    def spec(self, known: Iterable[str]) -> dict | None:
+        """The object's ``spec`` after checking it has a name; unknown spec fields warn."""
+        if not self.raw.name:
+            self.error(("metadata", "name"), f"{self.raw.kind} has no name")
+            return None
+        spec = self.mapping(self.raw.data, "spec", (), required=True)
+        if spec is not None:
+            self.known(spec, ("spec",), known)
+        return spec
+
     def mapping(self, container: dict, key: str, path: tuple, required: bool = False) -> dict | None:
         value = container.get(key, _MISSING) if isinstance(container, dict) else _MISSING
         if value is _MISSING or value is None:

@@ -42,13 +42,9 @@ def parse_group(raw: RawObject, diags: Diagnostics, inv: Inventory) -> GroupDef 
     r = ObjectReader(raw, diags)
     cluster = raw.kind == "ClusterGroup"
     ns = "" if cluster else (raw.namespace or "default")
-    if not raw.name:
-        r.error(("metadata", "name"), f"{raw.kind} has no name")
-        return None
-    spec = r.mapping(raw.data, "spec", (), required=True)
+    spec = r.spec(MEMBER_FIELDS)
     if spec is None:
         return None
-    r.known(spec, ("spec",), MEMBER_FIELDS)
     allowed = MEMBER_FIELDS if cluster else tuple(f for f in MEMBER_FIELDS if f not in ("nodeSelector", "ipBlock"))
     set_fields = [f for f in MEMBER_FIELDS if spec.get(f) not in (None, [], {})
                   or (f in ("podSelector", "namespaceSelector") and spec.get(f) == {})]

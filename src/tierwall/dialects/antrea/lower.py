@@ -30,13 +30,9 @@ def lower_antrea_policy(raw: RawObject, ctx: Context) -> Policy | None:
     r = ObjectReader(raw, diags)
     cluster = raw.kind == "ClusterNetworkPolicy"
     ns = "" if cluster else (raw.namespace or "default")
-    if not raw.name:
-        r.error(("metadata", "name"), f"{raw.kind} has no name")
-        return None
-    spec = r.mapping(raw.data, "spec", (), required=True)
+    spec = r.spec(SPEC_FIELDS)
     if spec is None:
         return None
-    r.known(spec, ("spec",), SPEC_FIELDS)
     # 1. the tier must exist
     tier_name = resolve_tier_name(spec.get("tier"))
     tier = ctx.tiers.get(tier_name)

@@ -66,11 +66,9 @@ def lower_tiers(raws: list[RawObject], diags: Diagnostics) -> dict[str, Tier]:
     by_priority = {t.priority: t.name for t in tiers.values()}
     for raw in raws:
         r = ObjectReader(raw, diags)
-        if not raw.name:
-            r.error(("metadata", "name"), "Tier has no name")
+        spec = r.spec(("priority", "description"))
+        if spec is None:
             continue
-        spec = r.mapping(raw.data, "spec", (), required=True) or {}
-        r.known(spec, ("spec",), ("priority", "description"))
         prio = r.number(spec, "priority", ("spec",), 0, 255, required=True)
         if prio is None:
             continue

@@ -36,12 +36,9 @@ def lower_network_policy(raw: RawObject, diags: Diagnostics) -> Policy | None:
         r.error(("apiVersion",), f"unknown apiVersion {raw.api_version!r} for NetworkPolicy; expected {GROUP}/v1")
         return None
     ns = raw.namespace or "default"
-    if not raw.name:
-        r.error(("metadata", "name"), "NetworkPolicy has no name")
-    spec = r.mapping(raw.data, "spec", (), required=True)
+    spec = r.spec(SPEC_FIELDS)
     if spec is None:
         return None
-    r.known(spec, ("spec",), SPEC_FIELDS)
     # A null podSelector is treated as {} (the conformance manifests write `podSelector:`).
     pod_sel = parse_label_selector(spec.get("podSelector"), r.report, ("spec", "podSelector")) or EVERYTHING
     types = spec.get("policyTypes") or default_policy_types(spec)
