@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from helpers import SHARED
 from tierwall.cli.main import cli
 
-SUITES = ("kubernetes", "antrea")
+SUITES = ("kubernetes", "antrea", "adminnetpol")
 
 
 def _case2bundle():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..errors import Diagnostics
 from ..inventory import INVENTORY_KINDS, Inventory
 from ..load import RawObject
-from ..model import CNI_PROFILES, Model, Policy, build_pipeline
+from ..model import CNI_PROFILES, Model, Policy, Stage, build_pipeline
 
 ANTREA_VERSIONS = {
     "crd.antrea.io": {"v1alpha1", "v1alpha2", "v1alpha3", "v1beta1"},
@@ -26,9 +26,9 @@ CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
 ADMIN_GROUP = "policy.networking.k8s.io"
 TIERWALL_GROUP = "tierwall.dev"
 
-DIALECTS = ("kubernetes", "antrea")
-"""Dialects this version lowers. ``calico`` and ``adminnetpol`` are recognised (and refused
-with a clear message) until their modules land."""
+DIALECTS = ("kubernetes", "antrea", "adminnetpol")
+"""Dialects this version lowers. ``calico`` is recognised (and refused with a clear message)
+until its module lands."""
 
 
 def classify(raw: RawObject) -> str | None:
@@ -83,11 +83,6 @@ def build_model(objects: Sorted, inv: Inventory, cni: str, diags: Diagnostics) -
     for raw in objects.by_dialect.get("calico", []):
         diags.error(raw.origin, f"{raw.kind} ({raw.api_version}): the Calico dialect is not supported yet "
                                 f"by this version of tierwall", "TW104")
-    for raw in objects.by_dialect.get("adminnetpol", []):
-        diags.error(raw.origin, f"{raw.kind} ({raw.api_version}): AdminNetworkPolicy, BaselineAdminNetworkPolicy "
-                                f"and the upstream ClusterNetworkPolicy are not supported yet by this version "
-                                f"of tierwall" + (" (Antrea's ClusterNetworkPolicy is crd.antrea.io/v1beta1)"
-                                                  if raw.kind == "ClusterNetworkPolicy" else ""), "TW104")
     if cni not in CNI_PROFILES:
         diags.error(objects.unknown[0].origin if objects.unknown else _cli_origin(),
                     f"--cni {cni} is not supported; choose one of {', '.join(sorted(CNI_PROFILES))}", "TW105")
@@ -100,11 +95,17 @@ def build_model(objects: Sorted, inv: Inventory, cni: str, diags: Diagnostics) -
                                     f"models plain Kubernetes NetworkPolicy only; use --cni antrea", "TW105")
     policies: list[Policy] = []
     stages = []
-    from . import kubernetes as k8s
+    from . import adminnetpol, kubernetes as k8s
     for raw in objects.by_dialect.get("kubernetes", []):
         policy = k8s.lower(raw, diags)
         if policy is not None:
             policies.append(policy)
+    admin = [p for raw in objects.by_dialect.get("adminnetpol", []) if (p := adminnetpol.lower(raw, profile, diags))]
+    policies.extend(admin)
+    used = {p.stage for p in admin}
+    stages.extend(Stage(s.name, s.title, s.priority) for s in
+                  {s.name: s for s in profile.admin_stages.values()}.values() if s.name in used)
+    _check_banp_singleton(admin, diags)
     if profile.accepts_tiers:
         from . import antrea
         tiers, antrea_policies = antrea.lower(antrea_raws, inv, diags)
@@ -112,6 +113,13 @@ def build_model(objects: Sorted, inv: Inventory, cni: str, diags: Diagnostics) -
         policies.extend(antrea_policies)
     _check_duplicates(policies, diags)
     return Model(cni, build_pipeline(profile, stages), policies)
+
+
+def _check_banp_singleton(policies: list[Policy], diags: Diagnostics) -> None:
+    banps = [p for p in policies if p.ref.kind == "BaselineAdminNetworkPolicy"]
+    for extra in banps[1:]:
+        diags.error(extra.ref.origin, "BaselineAdminNetworkPolicy is a singleton: only one, named default, "
+                                      f"may exist (first at {banps[0].ref.origin.location})", "TW106")
 
 
 def _check_duplicates(policies: list[Policy], diags: Diagnostics) -> None:

@@ -81,7 +81,10 @@ def ports_match(ports: tuple[PortMatch, ...] | None, flow: Flow) -> tuple[Match,
 
 
 def _port_entry(pm: PortMatch, flow: Flow) -> tuple[Match, str]:
-    if pm.protocol != flow.protocol:
+    if pm.protocol is None:  # a named port whose protocol is the container port's
+        if flow.protocol == "ICMP":
+            return Match.NO, ""
+    elif pm.protocol != flow.protocol:
         return Match.NO, ""
     if flow.protocol == "ICMP":
         if pm.icmp_type is not None and pm.icmp_type != flow.icmp_type:
@@ -91,7 +94,7 @@ def _port_entry(pm: PortMatch, flow: Flow) -> tuple[Match, str]:
         return Match.YES, f"{flow.l4} matches {pm}"
     if pm.named:
         dst_pod = flow.dst.pod
-        port = dst_pod.named_port(pm.named, pm.protocol) if dst_pod is not None else None
+        port = dst_pod.named_port(pm.named, pm.protocol or flow.protocol) if dst_pod is not None else None
         if port is None or port != flow.port:
             return Match.NO, ""
     elif pm.port is not None:

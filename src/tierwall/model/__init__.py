@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from .action import ACTION_VERDICT, Action, Direction, Verdict
 from .peer import (ALL_NAMESPACES, FQDNPeer, GroupPeer, IPBlockPeer, NamespaceScope, NodePeer,
                    NothingPeer, Peer, PodPeer, ServicePeer)
-from .pipeline import (CNI_PROFILES, DEFAULT_STAGE, NETWORKPOLICY_STAGE, CniProfile, NoMatch, Stage,
+from .pipeline import (CNI_PROFILES, AdminStage, DEFAULT_STAGE, NETWORKPOLICY_STAGE, CniProfile, NoMatch, Stage,
                        build_pipeline)
 from .policy import Policy, PolicyRef, Rule
 from .ports import L4_PROTOCOLS, PROTOCOLS, PortMatch
@@ -31,7 +31,7 @@ class Model:
         raise KeyError(name)
 
 
-__all__ = ["ACTION_VERDICT", "ALL_NAMESPACES", "Action", "CNI_PROFILES", "CniProfile", "DEFAULT_STAGE",
+__all__ = ["ACTION_VERDICT", "ALL_NAMESPACES", "Action", "AdminStage", "CNI_PROFILES", "CniProfile", "DEFAULT_STAGE",
            "Direction", "FQDNPeer", "GroupPeer", "IPBlockPeer", "L4_PROTOCOLS", "Model",
            "NETWORKPOLICY_STAGE", "NamespaceScope", "NoMatch", "NodePeer", "NothingPeer", "PROTOCOLS",
            "Peer", "PodPeer", "Policy", "PolicyRef", "PortMatch", "Rule", "ServicePeer", "Stage",

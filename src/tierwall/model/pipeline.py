@@ -52,6 +52,16 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class AdminStage:
+    """Where one kind of upstream admin policy goes for a CNI: a stage name and priority.
+    Kinds that map to the same name share one stage (their policies ordered together)."""
+
+    name: str
+    title: str
+    priority: float
+
+
+@dataclass(frozen=True, slots=True)
 class CniProfile:
     """How one CNI orders the stages (see ``docs/semantics.md``)."""
 
@@ -60,19 +70,36 @@ class CniProfile:
     """Where the Kubernetes NetworkPolicy stage sits among tier priorities."""
     pass_to_networkpolicy: bool
     """True: Pass in any stage before the NetworkPolicy stage jumps straight to it (Antrea,
-    AdminNetworkPolicy). False: Pass continues with the next stage (Calico tiers)."""
+    AdminNetworkPolicy). False: Pass continues with the next stage (Calico tiers). After the
+    NetworkPolicy stage, Pass always continues with the next stage."""
     accepts_tiers: bool
     """Whether tiered (CNI-native) policies may be present at all."""
+    admin_stages: dict[str, AdminStage]
+    """Placement of ``AdminNetworkPolicy`` (``anp``), ``BaselineAdminNetworkPolicy``
+    (``banp``) and the v1alpha2 ClusterNetworkPolicy tiers (``cnp-admin``, ``cnp-baseline``)."""
 
+
+_GENERIC_ADMIN = AdminStage("admin", "Admin tier (AdminNetworkPolicy / ClusterNetworkPolicy Admin)", -1.0)
+_GENERIC_BASELINE = AdminStage("baseline-admin", "Baseline tier (ClusterNetworkPolicy Baseline / "
+                                                 "BaselineAdminNetworkPolicy)", 1.0)
+_ANTREA_BASELINE = AdminStage("baseline-admin", "Baseline admin tier (254: BaselineAdminNetworkPolicy / "
+                                                "ClusterNetworkPolicy Baseline)", 254.0)
 
 CNI_PROFILES = {
     # Antrea: NetworkPolicies between application (250) and baseline (253); the evaluator
-    # places them at 251 (spec/antrea.md §2, pkg/controller/networkpolicy/endpoint_querier.go).
-    "antrea": CniProfile("antrea", networkpolicy_priority=251.0, pass_to_networkpolicy=True,
-                         accepts_tiers=True),
-    # Plain Kubernetes: NetworkPolicy, then allow.
-    "generic": CniProfile("generic", networkpolicy_priority=0.0, pass_to_networkpolicy=True,
-                          accepts_tiers=False),
+    # places them at 251 (spec/antrea.md §2), after AdminNetworkPolicies, which Antrea puts at
+    # tier priority 251 (docs/admin-network-policy.md: native non-baseline > ANP > K8s NP >
+    # native baseline > BANP); upstream ClusterNetworkPolicy Admin at 220, Baseline at 254
+    # (docs/cluster-network-policy.md). 251.5 keeps "after the ANPs, before baseline".
+    "antrea": CniProfile("antrea", networkpolicy_priority=251.5, pass_to_networkpolicy=True, accepts_tiers=True,
+                         admin_stages={
+                             "cnp-admin": AdminStage("cnp-admin", "ClusterNetworkPolicy Admin tier (220)", 220.0),
+                             "anp": AdminStage("anp", "AdminNetworkPolicy (251)", 251.0),
+                             "banp": _ANTREA_BASELINE, "cnp-baseline": _ANTREA_BASELINE}),
+    # Plain Kubernetes with the upstream admin APIs: Admin tier → NetworkPolicy → Baseline → allow.
+    "generic": CniProfile("generic", networkpolicy_priority=0.0, pass_to_networkpolicy=True, accepts_tiers=False,
+                          admin_stages={"anp": _GENERIC_ADMIN, "cnp-admin": _GENERIC_ADMIN,
+                                        "banp": _GENERIC_BASELINE, "cnp-baseline": _GENERIC_BASELINE}),
 }
 
 
@@ -88,9 +115,8 @@ def build_pipeline(profile: CniProfile, tier_stages: list[Stage]) -> tuple[Stage
         if stage.name == NETWORKPOLICY_STAGE:
             out.append(stage)
             continue
-        before_np = stage.priority < profile.networkpolicy_priority
-        if profile.pass_to_networkpolicy:
-            target = NETWORKPOLICY_STAGE if before_np else None
+        if profile.pass_to_networkpolicy and stage.priority < profile.networkpolicy_priority:
+            target = NETWORKPOLICY_STAGE
         else:
             target = ordered[i + 1].name if i + 1 < len(ordered) else DEFAULT_STAGE
         out.append(replace(stage, pass_to=target))

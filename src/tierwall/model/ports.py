@@ -15,14 +15,15 @@ PROTOCOLS = L4_PROTOCOLS + ("ICMP",)
 class PortMatch:
     """One entry of a rule's port list. A rule matches when any of its entries matches.
 
-    ``protocol``: ``TCP``/``UDP``/``SCTP``/``ICMP``/``IGMP``. ``port``..``end_port`` is an
+    ``protocol``: ``TCP``/``UDP``/``SCTP``/``ICMP``/``IGMP``, or ``None`` for a named port
+    that takes the protocol of the container port (AdminNetworkPolicy). ``port``..``end_port`` is an
     inclusive destination range (``None`` = every port of the protocol); ``named`` is a
     container port name resolved on the destination pod (with ``protocol``). ``src_port``..
     ``src_end_port`` restricts the source port. ``icmp_type``/``icmp_code`` (``None`` = any)
     apply to ICMP only.
     """
 
-    protocol: str
+    protocol: str | None
     port: int | None = None
     end_port: int | None = None
     named: str | None = None
@@ -32,6 +33,8 @@ class PortMatch:
     icmp_code: int | None = None
 
     def __str__(self) -> str:
+        if self.protocol is None:
+            return f"named port {self.named}"
         if self.protocol == "ICMP":
             if self.icmp_type is None:
                 return "ICMP"

@@ -30,6 +30,10 @@ def lower_antrea_policy(raw: RawObject, ctx: Context) -> Policy | None:
     r = ObjectReader(raw, diags)
     cluster = raw.kind == "ClusterNetworkPolicy"
     ns = "" if cluster else (raw.namespace or "default")
+    if isinstance(raw.data.get("spec"), dict) and "subject" in raw.data["spec"]:
+        r.error(("spec", "subject"), f"{raw.api_version} {raw.kind} has no subject: this looks like the upstream "
+                                     f"ClusterNetworkPolicy, whose apiVersion is policy.networking.k8s.io/v1alpha2")
+        return None
     spec = r.spec(SPEC_FIELDS)
     if spec is None:
         return None
