@@ -175,3 +175,10 @@ def test_validation(obj, message):
 def test_two_banps_are_refused():
     a = banp(X, ingress=[{"action": "Deny", "from": FROM_Y}])
     assert any("singleton" in e for e in errors_of(world() + [a, dict(a, metadata={"name": "default", "x": 1})]))
+
+
+def test_antrea_tier_at_220_blocks_cluster_network_policies():
+    tier = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "Tier", "metadata": {"name": "t220"}, "spec": {"priority": 220}}
+    errors = errors_of(world() + [tier, cnp("c", "Admin", 1, X, ingress=[{"action": "Deny", "from": FROM_Y}])])
+    assert any("ClusterNetworkPolicy creation is blocked" in e for e in errors)
+    assert not errors_of(world() + [tier])

@@ -111,8 +111,22 @@ def build_model(objects: Sorted, inv: Inventory, cni: str, diags: Diagnostics) -
         tiers, antrea_policies = antrea.lower(antrea_raws, inv, diags)
         stages.extend(t.stage() for t in sorted(tiers.values(), key=lambda t: t.priority))
         policies.extend(antrea_policies)
+        _check_cnp_admin_priority(tiers, admin, profile, diags)
     _check_duplicates(policies, diags)
     return Model(cni, build_pipeline(profile, stages), policies)
+
+
+def _check_cnp_admin_priority(tiers: dict, admin: list[Policy], profile, diags: Diagnostics) -> None:
+    """Antrea reserves tier priority 220 for the upstream ClusterNetworkPolicy Admin tier; a
+    user Tier already there blocks every ClusterNetworkPolicy (docs/cluster-network-policy.md)."""
+    reserved = profile.admin_stages["cnp-admin"].priority
+    clash = [t for t in tiers.values() if t.priority == reserved and not t.system]
+    if not clash:
+        return
+    for p in admin:
+        if p.stage == profile.admin_stages["cnp-admin"].name:
+            diags.error(p.ref.origin, f"ClusterNetworkPolicy creation is blocked: a user-created Tier at priority "
+                                      f"{int(reserved)} ({clash[0].name}) already exists", "TW107")
 
 
 def _check_banp_singleton(policies: list[Policy], diags: Diagnostics) -> None:
