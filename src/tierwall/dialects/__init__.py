@@ -8,7 +8,7 @@ profile of that CNI to order the stages. Adding a dialect means adding it to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import Diagnostics
 from ..inventory import INVENTORY_KINDS, Inventory
@@ -26,9 +26,10 @@ CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
 ADMIN_GROUP = "policy.networking.k8s.io"
 TIERWALL_GROUP = "tierwall.dev"
 
-DIALECTS = ("kubernetes", "antrea", "adminnetpol")
-"""Dialects this version lowers. ``calico`` is recognised (and refused with a clear message)
-until its module lands."""
+DIALECTS = ("kubernetes", "antrea", "calico", "adminnetpol")
+"""Dialects this version lowers."""
+NATIVE_DIALECTS = ("antrea", "calico")
+"""CNI-native dialects: only the profile of that CNI reads them."""
 
 
 def classify(raw: RawObject) -> str | None:
@@ -80,40 +81,56 @@ def infer_cni(objects: Sorted) -> str:
 
 def build_model(objects: Sorted, inv: Inventory, cni: str, diags: Diagnostics) -> Model:
     """Lower every policy object into one :class:`Model` ordered for ``cni``."""
-    for raw in objects.by_dialect.get("calico", []):
-        diags.error(raw.origin, f"{raw.kind} ({raw.api_version}): the Calico dialect is not supported yet "
-                                f"by this version of tierwall", "TW104")
     if cni not in CNI_PROFILES:
-        diags.error(objects.unknown[0].origin if objects.unknown else _cli_origin(),
-                    f"--cni {cni} is not supported; choose one of {', '.join(sorted(CNI_PROFILES))}", "TW105")
+        diags.error(_cli_origin(), f"--cni {cni} is not supported; choose one of {', '.join(sorted(CNI_PROFILES))}",
+                    "TW105")
         return Model(cni, ())
     profile = CNI_PROFILES[cni]
-    antrea_raws = objects.by_dialect.get("antrea", [])
-    if antrea_raws and not profile.accepts_tiers:
-        for raw in antrea_raws:
-            diags.error(raw.origin, f"{raw.kind} ({raw.api_version}) is an Antrea object, but --cni {cni} "
-                                    f"models plain Kubernetes NetworkPolicy only; use --cni antrea", "TW105")
-    policies: list[Policy] = []
-    stages = []
+    for dialect in NATIVE_DIALECTS:
+        if dialect != profile.native:
+            for raw in objects.by_dialect.get(dialect, []):
+                diags.error(raw.origin, f"{raw.kind} ({raw.api_version}) is a{'n' if dialect[0] in 'aeiou' else ''} "
+                                        f"{dialect.capitalize()} object, but --cni {cni} does not read "
+                                        f"{dialect.capitalize()} policies; use --cni {dialect}", "TW105")
     from . import adminnetpol, kubernetes as k8s
+    policies: list[Policy] = []
+    stages: list[Stage] = []
+    address_sets = []
+    if profile.native == "antrea":
+        from . import antrea
+        tiers, native = antrea.lower(objects.by_dialect.get("antrea", []), inv, diags)
+        stages.extend(t.stage() for t in sorted(tiers.values(), key=lambda t: t.priority))
+        policies.extend(native)
+    elif profile.native == "calico":
+        from . import calico
+        tier_stages, native, address_sets = calico.lower(objects.by_dialect.get("calico", []), inv, diags)
+        stages.extend(tier_stages)
+        policies.extend(native)
     for raw in objects.by_dialect.get("kubernetes", []):
         policy = k8s.lower(raw, diags)
         if policy is not None:
-            policies.append(policy)
+            policies.append(_place_networkpolicy(policy, profile))
     admin = [p for raw in objects.by_dialect.get("adminnetpol", []) if (p := adminnetpol.lower(raw, profile, diags))]
     policies.extend(admin)
     used = {p.stage for p in admin}
     stages.extend(Stage(s.name, s.title, s.priority) for s in
                   {s.name: s for s in profile.admin_stages.values()}.values() if s.name in used)
     _check_banp_singleton(admin, diags)
-    if profile.accepts_tiers:
-        from . import antrea
-        tiers, antrea_policies = antrea.lower(antrea_raws, inv, diags)
-        stages.extend(t.stage() for t in sorted(tiers.values(), key=lambda t: t.priority))
-        policies.extend(antrea_policies)
+    if profile.native == "antrea":
         _check_cnp_admin_priority(tiers, admin, profile, diags)
     _check_duplicates(policies, diags)
-    return Model(cni, build_pipeline(profile, stages), policies)
+    return Model(cni, build_pipeline(profile, stages), policies, address_sets)
+
+
+def _place_networkpolicy(policy: Policy, profile) -> Policy:
+    """Move a Kubernetes NetworkPolicy into the CNI tier that holds them, if the CNI has one
+    (Calico: tier default, order 1000, named ``knp.default.<name>`` for the name tie-break)."""
+    if profile.networkpolicy_tier is None:
+        return policy
+    tier = profile.networkpolicy_tier
+    key = (profile.networkpolicy_order, f"{policy.ref.namespace}/knp.default.{policy.ref.name}")
+    rules = tuple(replace(r, stage=tier, sort_key=key + (r.index,), tie_key=key + (r.index,)) for r in policy.rules)
+    return replace(policy, stage=tier, rules=rules)
 
 
 def _check_cnp_admin_priority(tiers: dict, admin: list[Policy], profile, diags: Diagnostics) -> None:

@@ -12,8 +12,12 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+import ipaddress
+
 from ..inventory import Inventory, Pod
-from ..model import (Direction, GroupPeer, Model, NamespaceScope, Peer, PodPeer, Policy, Rule, Stage)
+from ..inventory.profiles import effective_pod_labels
+from ..model import (AddressSet, Direction, GroupPeer, LabelExpression, Model, NamespaceScope, Peer, PodPeer, Policy,
+                     Rule, SelectorPeer, Stage)
 from ..selectors import LabelSelector
 
 
@@ -72,6 +76,9 @@ class CompiledCluster:
             if p is not None:
                 self._pods_in_ns[p.namespace] = self._pods_in_ns.get(p.namespace, 0) | (1 << i)
         self._pod_bits: dict[tuple, int] = {}
+        self._effective: list[dict[str, str]] | None = None
+        self._expr_bits: dict[LabelExpression, int] = {}
+        self._expr_sets: dict[LabelExpression, tuple[AddressSet, ...]] = {}
         self._plans: dict[tuple[int, Direction], tuple[StagePlan, ...]] = {}
         self.rules_by_stage: dict[str, list[Rule]] = {s.name: [] for s in model.stages}
         self.policies_by_stage: dict[str, list[Policy]] = {s.name: [] for s in model.stages}
@@ -116,6 +123,44 @@ class CompiledCluster:
             self._pod_bits[key] = bits
         return bits
 
+    # --- label expressions (Calico selectors) ------------------------------------------------
+    def effective_labels(self, pod: Pod) -> dict[str, str]:
+        if self._effective is None:
+            self._effective = [effective_pod_labels(self.inv, p) for p in self.inv.pods]
+        return self._effective[pod.index]
+
+    def expr_bits(self, expr: LabelExpression) -> int:
+        """Bitset of the (selectable) pods whose effective labels match ``expr``."""
+        bits = self._expr_bits.get(expr)
+        if bits is None:
+            if self._effective is None:
+                self._effective = [effective_pod_labels(self.inv, p) for p in self.inv.pods]
+            bits = 0
+            for i, labels in enumerate(self._effective):
+                if self._selectable >> i & 1 and expr.matches(labels):
+                    bits |= 1 << i
+            self._expr_bits[expr] = bits
+        return bits
+
+    def expr_address_sets(self, expr: LabelExpression) -> tuple[AddressSet, ...]:
+        sets = self._expr_sets.get(expr)
+        if sets is None:
+            sets = tuple(a for a in self.model.address_sets if expr.matches(dict(a.labels)))
+            self._expr_sets[expr] = sets
+        return sets
+
+    def expr_covers(self, expr: LabelExpression, pod: Pod | None, ip: str) -> str:
+        """Why ``ip`` (of ``pod``, if a pod) belongs to the endpoints/address sets ``expr``
+        selects; ``""`` when it does not."""
+        if pod is not None and not pod.host_network and self.expr_bits(expr) >> pod.index & 1:
+            return f"{pod.key} matches {expr}"
+        addr = ipaddress.ip_address(ip)
+        for aset in self.expr_address_sets(expr):
+            for net in aset.nets:
+                if addr.version == net.version and addr in net:
+                    return f"{ip} is in {aset.ref} ({net}), which matches {expr}"
+        return ""
+
     def selects_pod(self, peers: tuple[Peer, ...], pod: Pod) -> bool:
         """Whether an appliedTo / subject list covers ``pod`` (only pod members count)."""
         if pod.host_network or not pod.ips:
@@ -126,6 +171,9 @@ class CompiledCluster:
                     return True
             elif isinstance(peer, GroupPeer):
                 if self.selects_pod(peer.members, pod):
+                    return True
+            elif isinstance(peer, SelectorPeer):
+                if self.expr_bits(peer.selector) >> pod.index & 1:
                     return True
         return False
 

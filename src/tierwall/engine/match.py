@@ -8,10 +8,10 @@ from __future__ import annotations
 import ipaddress
 from enum import Enum
 
-from ..model import (Direction, FQDNPeer, GroupPeer, IPBlockPeer, NodePeer, NothingPeer, Peer, PodPeer,
-                     PortMatch, Rule, ServicePeer)
+from ..model import (Direction, EntityMatch, FQDNPeer, GroupPeer, IPBlockPeer, L4Match, NodePeer, NothingPeer, Peer,
+                     PodPeer, PortMatch, PortRange, Rule, SelectorPeer, ServicePeer)
 from .compile import CompiledCluster
-from .flow import Endpoint, Flow
+from .flow import Endpoint, Flow, service_endpoints
 
 
 class Match(str, Enum):
@@ -50,6 +50,9 @@ def peer_matches(cc: CompiledCluster, peer: Peer, remote: Endpoint, subject_ns: 
         return Match.MAYBE, f"{peer}: whether {remote.ip} is one of its addresses is only known from DNS at run time"
     if isinstance(peer, NothingPeer):
         return Match.NO, str(peer)
+    if isinstance(peer, SelectorPeer):
+        why = cc.expr_covers(peer.selector, remote.pod, remote.ip)
+        return (Match.YES, why) if why else (Match.NO, f"{remote} does not match {peer.selector}")
     if isinstance(peer, GroupPeer):
         maybe = None
         for member in peer.members:
@@ -137,6 +140,106 @@ def rule_matches(cc: CompiledCluster, rule: Rule, flow: Flow) -> tuple[Match, st
     port_result, port_why = ports_match(rule.ports, flow)
     if port_result is Match.NO:
         return Match.NO, f"port does not match: {port_why}"
-    if Match.MAYBE in (peer_result, port_result):
-        return Match.MAYBE, port_why if port_result is Match.MAYBE else peer_why
-    return Match.YES, f"{peer_why}; {port_why}"
+    reasons = [peer_why, port_why] if rule.peers is not None or rule.ports is not None else []
+    if rule.l4 is not None:
+        ok, why = l4_matches(rule.l4, flow)
+        if not ok:
+            return Match.NO, why
+        reasons.append(why)
+    maybe = ""
+    for entity in rule.entities:
+        m, why = entity_matches(cc, entity, flow)
+        if m is Match.NO:
+            return Match.NO, why
+        if m is Match.MAYBE:
+            maybe = why
+        reasons.append(why)
+    if Match.MAYBE in (peer_result, port_result) or maybe:
+        return Match.MAYBE, maybe or (port_why if port_result is Match.MAYBE else peer_why)
+    return Match.YES, "; ".join(r for r in reasons if r) or "matches everything"
+
+
+CALICO_PROTOCOLS = {"TCP": "TCP", "UDP": "UDP", "SCTP": "SCTP", "ICMP": "ICMP"}
+
+
+def l4_matches(l4: L4Match, flow: Flow) -> tuple[bool, str]:
+    """Protocol, ICMP type/code and IP version conditions."""
+    proto = flow.protocol
+    family = ipaddress.ip_address(flow.dst.ip).version
+    if l4.ip_version is not None and l4.ip_version != family:
+        return False, f"the rule is for IPv{l4.ip_version} only"
+    if l4.protocol is not None and l4.protocol != proto:
+        return False, f"protocol {proto} is not {l4.protocol}"
+    if l4.not_protocol is not None and l4.not_protocol == proto:
+        return False, f"protocol {proto} is excluded (notProtocol)"
+    if l4.icmp is not None:
+        t, c = l4.icmp
+        if proto != "ICMP" or flow.icmp_type != t or (c is not None and flow.icmp_code != c):
+            return False, f"{flow.l4} is not ICMP type {t}" + (f" code {c}" if c is not None else "")
+    if l4.not_icmp is not None and proto == "ICMP":
+        t, c = l4.not_icmp
+        if flow.icmp_type == t and (c is None or flow.icmp_code == c):
+            return False, f"{flow.l4} is excluded (notICMP)"
+    parts = [f"protocol {l4.protocol}" if l4.protocol else "", f"not {l4.not_protocol}" if l4.not_protocol else ""]
+    return True, " ".join(p for p in parts if p) or "any protocol"
+
+
+def _port_in(ranges, port: int | None, pod, protocol: str) -> bool:
+    for pr in ranges:
+        if pr.name:
+            if pod is not None and port is not None and pod.named_port(pr.name, protocol) == port:
+                return True
+        elif port is not None and pr.start <= port <= pr.end:
+            return True
+    return False
+
+
+def entity_matches(cc: CompiledCluster, e: EntityMatch, flow: Flow) -> tuple[Match, str]:
+    """One EntityRule (source or destination) against the matching end of the flow."""
+    ep = flow.src if e.side == "source" else flow.dst
+    port = flow.src_port if e.side == "source" else flow.port
+    addr = ipaddress.ip_address(ep.ip)
+    pod = ep.pod if ep.is_pod else None
+    if e.nets is not None and not any(addr.version == n.version and addr in n for n in e.nets):
+        return Match.NO, f"{e.side} {ep.ip} is in none of nets {', '.join(map(str, e.nets))}"
+    for net in e.not_nets:
+        if addr.version == net.version and addr in net:
+            return Match.NO, f"{e.side} {ep.ip} is in notNets {net}"
+    if e.selector is not None:
+        why = cc.expr_covers(e.selector, pod, ep.ip)
+        if not why:
+            return Match.NO, f"{e.side} {ep} does not match {e.selector}"
+    if e.not_selector is not None:
+        why_not = cc.expr_covers(e.not_selector, pod, ep.ip)
+        if why_not:
+            return Match.NO, f"{e.side} excluded by notSelector: {why_not}"
+    if e.service is not None:
+        ns, name = e.service
+        svc = cc.inv.service(f"{ns}/{name}")
+        backends = {b.ip for b in service_endpoints(cc.inv, svc)} if svc else set()
+        if ep.ip not in backends:
+            return Match.NO, f"{e.side} {ep} is not an endpoint of Service {ns}/{name}"
+        if e.side == "destination" and svc is not None and not _service_port(svc, pod, flow):
+            return Match.NO, f"{flow.l4} is not a port of Service {ns}/{name}'s endpoints"
+    if e.ports is not None or e.not_ports:
+        if e.side == "source" and port is None:
+            return Match.MAYBE, (f"the rule matches source ports ({', '.join(map(str, e.ports or e.not_ports))}); "
+                                 f"the flow's source port is not given (use --source-port)")
+        # a named port must be declared by an endpoint the side's selector selects
+        named_pod = pod if e.selector is None or (pod is not None and cc.expr_covers(e.selector, pod, ep.ip)) else None
+        if e.ports is not None and not _port_in(e.ports, port, named_pod, flow.protocol):
+            return Match.NO, f"{e.side} port {port} is not in {', '.join(map(str, e.ports))}"
+        if e.not_ports and _port_in(e.not_ports, port, named_pod, flow.protocol):
+            return Match.NO, f"{e.side} port {port} is in notPorts"
+    return Match.YES, f"{e.side} {ep} matches"
+
+
+def _service_port(svc, pod, flow: Flow) -> bool:
+    for sp in svc.ports:
+        if sp.protocol != flow.protocol:
+            continue
+        target = sp.target_port if isinstance(sp.target_port, int) else (
+            pod.named_port(sp.target_port, sp.protocol) if pod else None)
+        if target == flow.port:
+            return True
+    return False

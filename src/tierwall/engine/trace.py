@@ -103,6 +103,9 @@ def _walk(cc: CompiledCluster, flow: Flow, direction: Direction, pod: Pod) -> Si
             rule_steps.append(RuleStep(rule, m.value, why))
             if m is Match.NO:
                 continue
+            if rule.action is Action.LOG:
+                rule_steps[-1].reason += " (logged; evaluation continues)"
+                continue
             if m is Match.MAYBE or rule.undecidable:
                 outcome = "unknown"
                 decision = Decision(Verdict.UNKNOWN, "unknown", rule.undecidable or why, side=side,

@@ -53,6 +53,10 @@ def build_inventory(raws: list[RawObject], diags: Diagnostics) -> Inventory:
             svc = parse_service(raw, diags)
             if svc:
                 inv.services[svc.key] = svc
+        elif kind == "ServiceAccount":
+            labels = raw.metadata.get("labels") or {}
+            inv.service_accounts[f"{raw.namespace or 'default'}/{raw.name}"] = (
+                {str(k): "" if v is None else str(v) for k, v in labels.items()} if isinstance(labels, dict) else {})
         elif kind in ("Endpoints", "EndpointSlice"):
             endpoints.append(raw)
         elif kind in WORKLOAD_KINDS:

@@ -126,6 +126,8 @@ class Inventory:
     services: dict[str, Service] = field(default_factory=dict)
     workloads: dict[str, list[Pod]] = field(default_factory=dict)
     """``namespace/workload-name`` → the pods made from it (real or synthesized)."""
+    service_accounts: dict[str, dict[str, str]] = field(default_factory=dict)
+    """``namespace/name`` → labels of the ServiceAccount objects given (Calico selects on them)."""
 
     def __post_init__(self) -> None:
         self._by_key: dict[str, Pod] = {}

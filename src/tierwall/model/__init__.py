@@ -8,8 +8,9 @@ against an inventory.
 from dataclasses import dataclass, field
 
 from .action import ACTION_VERDICT, Action, Direction, Verdict
-from .peer import (ALL_NAMESPACES, FQDNPeer, GroupPeer, IPBlockPeer, NamespaceScope, NodePeer,
-                   NothingPeer, Peer, PodPeer, ServicePeer)
+from .condition import EntityMatch, L4Match, PortRange
+from .peer import (ALL_NAMESPACES, AddressSet, FQDNPeer, GroupPeer, IPBlockPeer, LabelExpression, NamespaceScope,
+                   NodePeer, NothingPeer, Peer, PodPeer, SelectorPeer, ServicePeer)
 from .pipeline import (CNI_PROFILES, AdminStage, DEFAULT_STAGE, NETWORKPOLICY_STAGE, CniProfile, NoMatch, Stage,
                        build_pipeline)
 from .policy import Policy, PolicyRef, Rule
@@ -23,6 +24,8 @@ class Model:
     cni: str
     stages: tuple[Stage, ...]
     policies: list[Policy] = field(default_factory=list)
+    address_sets: list[AddressSet] = field(default_factory=list)
+    """Labelled CIDRs that label-expression selectors match (Calico network sets)."""
 
     def stage(self, name: str) -> Stage:
         for s in self.stages:
@@ -31,7 +34,8 @@ class Model:
         raise KeyError(name)
 
 
-__all__ = ["ACTION_VERDICT", "ALL_NAMESPACES", "Action", "AdminStage", "CNI_PROFILES", "CniProfile", "DEFAULT_STAGE",
+__all__ = ["ACTION_VERDICT", "ALL_NAMESPACES", "Action", "AddressSet", "AdminStage", "EntityMatch", "L4Match",
+           "LabelExpression", "PortRange", "SelectorPeer", "CNI_PROFILES", "CniProfile", "DEFAULT_STAGE",
            "Direction", "FQDNPeer", "GroupPeer", "IPBlockPeer", "L4_PROTOCOLS", "Model",
            "NETWORKPOLICY_STAGE", "NamespaceScope", "NoMatch", "NodePeer", "NothingPeer", "PROTOCOLS",
            "Peer", "PodPeer", "Policy", "PolicyRef", "PortMatch", "Rule", "ServicePeer", "Stage",

@@ -17,12 +17,14 @@ class Direction(str, Enum):
 
 
 class Action(str, Enum):
-    """What a matching rule does. ``PASS`` hands the flow to a later stage (see ``Stage.pass_to``)."""
+    """What a matching rule does. ``PASS`` hands the flow to a later stage (see ``Stage.pass_to``);
+    ``LOG`` records the packet and evaluation goes on with the next rule (Calico)."""
 
     ALLOW = "Allow"
     DROP = "Drop"
     REJECT = "Reject"
     PASS = "Pass"
+    LOG = "Log"
 
 
 class Verdict(str, Enum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Union
+from typing import Protocol, Union
 
 from ..selectors import EVERYTHING, LabelSelector
 
@@ -141,4 +141,38 @@ class GroupPeer:
         return self.ref
 
 
-Peer = Union[PodPeer, IPBlockPeer, NodePeer, ServicePeer, FQDNPeer, NothingPeer, GroupPeer]
+class LabelExpression(Protocol):
+    """Anything that decides on a label map (a parsed Calico selector)."""
+
+    def matches(self, labels) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SelectorPeer:
+    """Pods and address sets whose *effective* labels match ``selector``: the pod's labels plus
+    ``projectcalico.org/*``, ``pcns.*`` (namespace) and ``pcns.*``/``pcsa.*`` profile labels
+    (``inventory/profiles.py``); an address set's labels as lowered."""
+
+    selector: LabelExpression
+
+    def __str__(self) -> str:
+        return f"selector {self.selector}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSet:
+    """Labelled CIDRs a selector can match (Calico GlobalNetworkSet / NetworkSet): not an
+    endpoint, no policy applies to it; it only lends its addresses to matching selectors."""
+
+    kind: str
+    namespace: str
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    nets: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+    @property
+    def ref(self) -> str:
+        return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
+
+
+Peer = Union[PodPeer, IPBlockPeer, NodePeer, ServicePeer, FQDNPeer, NothingPeer, GroupPeer, SelectorPeer]

@@ -72,11 +72,16 @@ class CniProfile:
     """True: Pass in any stage before the NetworkPolicy stage jumps straight to it (Antrea,
     AdminNetworkPolicy). False: Pass continues with the next stage (Calico tiers). After the
     NetworkPolicy stage, Pass always continues with the next stage."""
-    accepts_tiers: bool
-    """Whether tiered (CNI-native) policies may be present at all."""
+    native: str | None
+    """The CNI-native dialect whose objects this profile reads (``antrea``, ``calico``), if any."""
     admin_stages: dict[str, AdminStage]
     """Placement of ``AdminNetworkPolicy`` (``anp``), ``BaselineAdminNetworkPolicy``
     (``banp``) and the v1alpha2 ClusterNetworkPolicy tiers (``cnp-admin``, ``cnp-baseline``)."""
+    networkpolicy_tier: str | None = None
+    """Set when Kubernetes NetworkPolicies are ordinary policies of a CNI tier (Calico: the
+    ``default`` tier) instead of a stage of their own."""
+    networkpolicy_order: float = 0.0
+    """Their order inside that tier (Calico: 1000)."""
 
 
 _GENERIC_ADMIN = AdminStage("admin", "Admin tier (AdminNetworkPolicy / ClusterNetworkPolicy Admin)", -1.0)
@@ -85,21 +90,32 @@ _GENERIC_BASELINE = AdminStage("baseline-admin", "Baseline tier (ClusterNetworkP
 _ANTREA_BASELINE = AdminStage("baseline-admin", "Baseline admin tier (254: BaselineAdminNetworkPolicy / "
                                                 "ClusterNetworkPolicy Baseline)", 254.0)
 
+_CALICO_ADMIN = AdminStage("tier:kube-admin", "Tier kube-admin (order 1000, default Pass)", 1000.0)
+_CALICO_BASELINE = AdminStage("tier:kube-baseline", "Tier kube-baseline (order 10000000, default Pass)", 10_000_000.0)
+
 CNI_PROFILES = {
     # Antrea: NetworkPolicies between application (250) and baseline (253); the evaluator
     # places them at 251 (spec/antrea.md §2), after AdminNetworkPolicies, which Antrea puts at
     # tier priority 251 (docs/admin-network-policy.md: native non-baseline > ANP > K8s NP >
     # native baseline > BANP); upstream ClusterNetworkPolicy Admin at 220, Baseline at 254
     # (docs/cluster-network-policy.md). 251.5 keeps "after the ANPs, before baseline".
-    "antrea": CniProfile("antrea", networkpolicy_priority=251.5, pass_to_networkpolicy=True, accepts_tiers=True,
+    "antrea": CniProfile("antrea", networkpolicy_priority=251.5, pass_to_networkpolicy=True, native="antrea",
                          admin_stages={
                              "cnp-admin": AdminStage("cnp-admin", "ClusterNetworkPolicy Admin tier (220)", 220.0),
                              "anp": AdminStage("anp", "AdminNetworkPolicy (251)", 251.0),
                              "banp": _ANTREA_BASELINE, "cnp-baseline": _ANTREA_BASELINE}),
     # Plain Kubernetes with the upstream admin APIs: Admin tier → NetworkPolicy → Baseline → allow.
-    "generic": CniProfile("generic", networkpolicy_priority=0.0, pass_to_networkpolicy=True, accepts_tiers=False,
+    "generic": CniProfile("generic", networkpolicy_priority=0.0, pass_to_networkpolicy=True, native=None,
                           admin_stages={"anp": _GENERIC_ADMIN, "cnp-admin": _GENERIC_ADMIN,
                                         "banp": _GENERIC_BASELINE, "cnp-baseline": _GENERIC_BASELINE}),
+    # Calico: tiers by order; Kubernetes NetworkPolicies are policies of the default tier at order
+    # 1000; Pass goes to the next tier; admin policies live in the kube-admin (1000) and
+    # kube-baseline (10,000,000) tiers, both ending in Pass (spec/calico.md §1.3, §1.7;
+    # libcalico-go/lib/names/policy.go; api/pkg/apis/projectcalico/v3/tier.go).
+    "calico": CniProfile("calico", networkpolicy_priority=1_000_000.0, pass_to_networkpolicy=False, native="calico",
+                         admin_stages={"anp": _CALICO_ADMIN, "cnp-admin": _CALICO_ADMIN,
+                                       "banp": _CALICO_BASELINE, "cnp-baseline": _CALICO_BASELINE},
+                         networkpolicy_tier="tier:default", networkpolicy_order=1000.0),
 }
 
 
@@ -109,7 +125,11 @@ def build_pipeline(profile: CniProfile, tier_stages: list[Stage]) -> tuple[Stage
                      no_match=NoMatch.DROP_IF_SELECTED)
     default = Stage(DEFAULT_STAGE, "Default (no policy decided)", float("inf"),
                     default_verdict=Verdict.ALLOW)
-    ordered = sorted([*tier_stages, np_stage], key=lambda s: (s.priority, s.name))
+    unique = {}
+    for stage in tier_stages:  # the first declaration of a stage wins (a CNI's own tier object)
+        unique.setdefault(stage.name, stage)
+    extra = [] if profile.networkpolicy_tier else [np_stage]
+    ordered = sorted([*unique.values(), *extra], key=lambda s: (s.priority, s.name))
     out: list[Stage] = []
     for i, stage in enumerate(ordered):
         if stage.name == NETWORKPOLICY_STAGE:

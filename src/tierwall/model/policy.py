@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..origin import Origin
 from .action import Action, Direction
+from .condition import EntityMatch, L4Match
 from .peer import Peer
 from .ports import PortMatch
 
@@ -61,6 +62,10 @@ class Rule:
     origin: Origin
     undecidable: str = ""
     """Non-empty when matching traffic's fate cannot be known statically (L7 rules)."""
+    entities: tuple[EntityMatch, ...] = ()
+    """Further conditions on the flow's source/destination (Calico EntityRules); all must hold."""
+    l4: L4Match | None = None
+    """Protocol/ICMP/IP-version conditions (Calico); ``None`` = none."""
 
     @property
     def label(self) -> str:

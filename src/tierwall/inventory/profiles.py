@@ -1,0 +1,45 @@
+"""The labels a pod shows to label-expression selectors (Calico's view of the cluster).
+
+Calico turns a Namespace into a profile whose labels are the namespace's labels prefixed
+``pcns.`` (plus ``pcns.projectcalico.org/name``), a ServiceAccount into one with ``pcsa.``
+labels (plus ``pcsa.projectcalico.org/name``), and gives each pod its own labels plus
+``projectcalico.org/{namespace,orchestrator,serviceaccount}``; the pod's own labels win over
+inherited ones (spec/calico.md §1.6, libcalico-go/lib/backend/k8s/conversion/).
+"""
+
+from __future__ import annotations
+
+from .objects import Inventory, Pod
+
+NAMESPACE_LABEL = "projectcalico.org/namespace"
+SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
+ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
+NAME_LABEL = "projectcalico.org/name"
+NAMESPACE_PREFIX = "pcns."
+SERVICE_ACCOUNT_PREFIX = "pcsa."
+MAX_SA_LABEL = 63
+"""The serviceaccount label is only set for names shorter than this (a label value limit)."""
+
+
+def namespace_profile_labels(inv: Inventory, namespace: str) -> dict[str, str]:
+    labels = {NAMESPACE_PREFIX + k: v for k, v in inv.namespace_labels(namespace).items()}
+    labels[NAMESPACE_PREFIX + NAME_LABEL] = namespace
+    return labels
+
+
+def service_account_profile_labels(inv: Inventory, namespace: str, name: str) -> dict[str, str]:
+    labels = {SERVICE_ACCOUNT_PREFIX + k: v for k, v in inv.service_accounts.get(f"{namespace}/{name}", {}).items()}
+    labels[SERVICE_ACCOUNT_PREFIX + NAME_LABEL] = name
+    return labels
+
+
+def effective_pod_labels(inv: Inventory, pod: Pod) -> dict[str, str]:
+    """The endpoint's own labels (pod labels, then the ``projectcalico.org/*`` ones the
+    conversion sets) over the namespace and service-account profiles' labels."""
+    labels = {**service_account_profile_labels(inv, pod.namespace, pod.service_account),
+              **namespace_profile_labels(inv, pod.namespace), **pod.labels}
+    labels[NAMESPACE_LABEL] = pod.namespace
+    labels[ORCHESTRATOR_LABEL] = "k8s"
+    if len(pod.service_account) < MAX_SA_LABEL:
+        labels[SERVICE_ACCOUNT_LABEL] = pod.service_account
+    return labels
