@@ -59,7 +59,8 @@ class StageStep:
 
     ``outcome``: ``decided`` (a rule decided), ``pass`` (a Pass rule sent the flow on),
     ``no-match`` (nothing matched, evaluation went on), ``isolation`` (nothing matched and a
-    policy isolates the endpoint: drop), ``default``, ``skipped`` (jumped over by a Pass),
+    policy isolates the endpoint: drop), ``end-of-tier`` (the same for a Calico tier whose
+    default action is Deny), ``default``, ``skipped`` (jumped over by a Pass),
     ``unknown`` (a rule that cannot be decided statically was reached).
     """
 
@@ -84,7 +85,7 @@ class Decision:
     """What decided one side (or the whole flow) and how to say it."""
 
     verdict: Verdict
-    kind: str  # rule | isolation | default | builtin | unknown
+    kind: str  # rule | isolation | end-of-tier | default | builtin | unknown
     explanation: str
     side: str | None = None
     stage: Stage | None = None

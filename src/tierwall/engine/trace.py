@@ -122,12 +122,15 @@ def _walk(cc: CompiledCluster, flow: Flow, direction: Direction, pod: Pod) -> Si
             break
         step = StageStep(stage, outcome, rule_steps)
         if outcome == "no-match" and stage.no_match is NoMatch.DROP_IF_SELECTED and plan.isolating:
-            step.outcome = "isolation"
+            step.outcome = "end-of-tier" if stage.end_of_tier else "isolation"
             step.isolating = plan.isolating
             names = ", ".join(p.ref.ref for p in plan.isolating)
-            decision = Decision(Verdict.DROP, "isolation",
-                                f"{pod.key} is isolated for {side} by {names}; none of their {side} rules "
-                                f"matched", side=side, stage=stage,
+            if stage.end_of_tier:
+                why = (f"end of {stage.title}: {pod.key} is selected for {side} by {names} and no rule allowed "
+                       f"or passed the flow; the tier's default action drops it")
+            else:
+                why = f"{pod.key} is isolated for {side} by {names}; none of their {side} rules matched"
+            decision = Decision(Verdict.DROP, step.outcome, why, side=side, stage=stage,
                                 isolated_by=tuple(p.ref for p in plan.isolating))
         elif outcome == "no-match" and not plan.rules:
             step.note = "no rules apply here"

@@ -49,6 +49,9 @@ class Stage:
     """Only on the default stage: the verdict when nothing decided."""
     origin_ref: str = ""
     """``Tier/name`` when the stage comes from a declared or built-in object."""
+    end_of_tier: bool = False
+    """The drop at this stage's end is a tier's default action (Calico), not NetworkPolicy
+    isolation; only the wording in traces differs."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,10 @@ def _side_tree(side: SideTrace, title: str) -> Tree:
         elif step.outcome == "isolation":
             names = ", ".join(p.ref.ref for p in step.isolating)
             node.add(Text(f"→ Drop: isolated by {names}; none of their rules matched", style="red"))
+        elif step.outcome == "end-of-tier":
+            names = ", ".join(p.ref.ref for p in step.isolating)
+            node.add(Text(f"→ End of tier: Drop (default action); selected by {names}, nothing allowed or "
+                          f"passed the flow", style="red"))
         elif step.outcome == "no-match":
             node.add(Text("→ no rule matched; continue", style="dim"))
     flush()

@@ -40,7 +40,7 @@ class CalicoTier:
         return Stage(self.stage_name, f"Tier {self.name} ({order}, default {self.default_action})",
                      UNORDERED if self.order is None else self.order,
                      no_match=NoMatch.DROP_IF_SELECTED if self.default_action == "Deny" else NoMatch.CONTINUE,
-                     origin_ref=f"Tier/{self.name}")
+                     origin_ref=f"Tier/{self.name}", end_of_tier=True)
 
 
 def _fmt(value: float) -> str:
