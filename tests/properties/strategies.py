@@ -1,0 +1,138 @@
+"""Hypothesis strategies: small random clusters with random tiered policies of every dialect."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+NAMESPACES = ["n1", "n2", "n3"]
+APPS = ["a", "b", "c"]
+TIERS = ["emergency", "securityops", "application", "baseline"]
+
+
+def label_selector(key, values):
+    return st.one_of(
+        st.just({}),
+        st.sampled_from(values).map(lambda v: {"matchLabels": {key: v}}),
+        st.lists(st.sampled_from(values), min_size=1, max_size=2, unique=True).map(
+            lambda vs: {"matchExpressions": [{"key": key, "operator": "NotIn", "values": vs}]}),
+    )
+
+
+@st.composite
+def cluster(draw):
+    objs = []
+    for ns in NAMESPACES:
+        objs.append({"apiVersion": "v1", "kind": "Namespace",
+                     "metadata": {"name": ns, "labels": {"team": draw(st.sampled_from(["red", "blue"]))}}})
+    n_pods = draw(st.integers(2, 6))
+    for i in range(n_pods):
+        ns = draw(st.sampled_from(NAMESPACES))
+        port = draw(st.sampled_from([80, 8080]))
+        objs.append({"apiVersion": "v1", "kind": "Pod",
+                     "metadata": {"name": f"p{i}", "namespace": ns, "labels": {"app": draw(st.sampled_from(APPS))}},
+                     "spec": {"nodeName": "node-1", "containers": [{"name": "c", "ports": [
+                         {"name": "http", "containerPort": port}, {"name": "dns", "containerPort": 53,
+                                                                   "protocol": "UDP"}]}]},
+                     "status": {"phase": "Running", "podIP": f"10.0.{i // 200}.{i % 200 + 1}"}})
+    return objs
+
+
+def k8s_peer():
+    return st.one_of(
+        label_selector("app", APPS).map(lambda s: {"podSelector": s}),
+        label_selector("team", ["red", "blue"]).map(lambda s: {"namespaceSelector": s}),
+        st.tuples(label_selector("team", ["red", "blue"]), label_selector("app", APPS)).map(
+            lambda t: {"namespaceSelector": t[0], "podSelector": t[1]}),
+        st.sampled_from(["10.0.0.0/24", "10.0.0.0/30", "0.0.0.0/0"]).map(lambda c: {"ipBlock": {"cidr": c}}),
+    )
+
+
+def port_entry():
+    return st.one_of(
+        st.sampled_from([80, 8080, "http", "dns"]).map(lambda p: {"port": p, "protocol": "UDP" if p == "dns" else "TCP"}),
+        st.just({"protocol": "UDP"}),
+        st.just({"port": 8000, "endPort": 8100}),
+    )
+
+
+def k8s_rule():
+    return st.fixed_dictionaries({}, optional={"peers": st.lists(k8s_peer(), max_size=2),
+                                               "ports": st.lists(port_entry(), max_size=2)})
+
+
+@st.composite
+def network_policy(draw, index):
+    types = draw(st.sampled_from([["Ingress"], ["Egress"], ["Ingress", "Egress"]]))
+    spec = {"podSelector": draw(label_selector("app", APPS)), "policyTypes": types}
+    for direction, key in (("Ingress", "from"), ("Egress", "to")):
+        if direction in types:
+            rules = []
+            for r in draw(st.lists(k8s_rule(), max_size=2)):
+                rule = {}
+                if "peers" in r:
+                    rule[key] = r["peers"]
+                if "ports" in r:
+                    rule["ports"] = r["ports"]
+                rules.append(rule)
+            spec[direction.lower()] = rules
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"np{index}", "namespace": draw(st.sampled_from(NAMESPACES))}, "spec": spec}
+
+
+@st.composite
+def antrea_policy(draw, index):
+    tier = draw(st.sampled_from(TIERS))
+    actions = ["Allow", "Drop", "Reject"] + ([] if tier == "baseline" else ["Pass"])
+    spec = {"tier": tier, "priority": draw(st.sampled_from([1, 2, 5])),
+            "appliedTo": [draw(st.one_of(label_selector("app", APPS).map(lambda s: {"podSelector": s}),
+                                         label_selector("team", ["red", "blue"]).map(lambda s: {"namespaceSelector": s})))]}
+    for direction, key in (("ingress", "from"), ("egress", "to")):
+        rules = []
+        for _ in range(draw(st.integers(0, 2))):
+            rule = {"action": draw(st.sampled_from(actions))}
+            peers = draw(st.lists(st.one_of(k8s_peer(), st.just({"namespaces": {"match": "Self"}})), max_size=2))
+            if peers:
+                rule[key] = peers
+            ports = draw(st.lists(st.one_of(port_entry(), st.just({"protocol": "TCP", "port": "http"})), max_size=1))
+            if ports:
+                rule["ports"] = [p if "protocol" in p else {**p, "protocol": "TCP"} for p in ports]
+            rules.append(rule)
+        if rules:
+            spec[direction] = rules
+    return {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy", "metadata": {"name": f"acnp{index}"},
+            "spec": spec}
+
+
+@st.composite
+def admin_policy(draw, index):
+    spec = {"priority": draw(st.sampled_from([1, 2])),
+            "subject": {"namespaces": draw(label_selector("team", ["red", "blue"]))}}
+    for direction, key in (("ingress", "from"), ("egress", "to")):
+        rules = []
+        for _ in range(draw(st.integers(0, 2))):
+            peer = draw(st.one_of(label_selector("team", ["red", "blue"]).map(lambda s: {"namespaces": s}),
+                                  st.just({"networks": ["10.0.0.0/30"]}) if direction == "egress"
+                                  else st.just({"namespaces": {}})))
+            rule = {"action": draw(st.sampled_from(["Allow", "Deny", "Pass"])), key: [peer]}
+            if draw(st.booleans()):
+                choices = [{"portNumber": {"port": 80}}, {"portRange": {"protocol": "UDP", "start": 50, "end": 60}}]
+                if "networks" not in peer:  # the API refuses named ports with networks peers
+                    choices.append({"namedPort": "http"})
+                rule["ports"] = [draw(st.sampled_from(choices))]
+            rules.append(rule)
+        if rules:
+            spec[direction] = rules
+    return {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+            "metadata": {"name": f"anp{index}"}, "spec": spec}
+
+
+@st.composite
+def scenario(draw):
+    """(objects, cni): a cluster with 0-3 NetworkPolicies and, for antrea, 0-3 tiered policies."""
+    objs = draw(cluster())
+    cni = draw(st.sampled_from(["generic", "antrea"]))
+    objs += [draw(network_policy(i)) for i in range(draw(st.integers(0, 3)))]
+    if cni == "antrea":
+        objs += [draw(antrea_policy(i)) for i in range(draw(st.integers(0, 3)))]
+    objs += [draw(admin_policy(i)) for i in range(draw(st.integers(0, 2)))]
+    return objs, cni
