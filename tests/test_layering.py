@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "tierwall"
-LAYERS = ["origin", "errors", "load", "selectors", "inventory", "model", "dialects", "engine", "cluster",
+LAYERS = ["origin", "errors", "addresses", "load", "selectors", "inventory", "model", "dialects", "engine", "cluster",
           "expect", "render", "cli"]
 
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-import ipaddress
 
+import numpy as np
+
+from ..addresses import parse_ip
 from ..inventory import Inventory, Pod
 from ..inventory.profiles import effective_pod_labels
 from ..model import (AddressSet, Direction, GroupPeer, LabelExpression, Model, NamespaceScope, Peer, PodPeer, Policy,
@@ -80,6 +82,8 @@ class CompiledCluster:
         self._expr_bits: dict[LabelExpression, int] = {}
         self._expr_sets: dict[LabelExpression, tuple[AddressSet, ...]] = {}
         self._plans: dict[tuple[int, Direction], tuple[StagePlan, ...]] = {}
+        self._applied: dict[tuple, int] = {}
+        self._by_pod: list[dict] | None = None
         self.rules_by_stage: dict[str, list[Rule]] = {s.name: [] for s in model.stages}
         self.policies_by_stage: dict[str, list[Policy]] = {s.name: [] for s in model.stages}
         for policy in model.policies:
@@ -154,43 +158,66 @@ class CompiledCluster:
         selects; ``""`` when it does not."""
         if pod is not None and not pod.host_network and self.expr_bits(expr) >> pod.index & 1:
             return f"{pod.key} matches {expr}"
-        addr = ipaddress.ip_address(ip)
+        addr = parse_ip(ip)
         for aset in self.expr_address_sets(expr):
             for net in aset.nets:
                 if addr.version == net.version and addr in net:
                     return f"{ip} is in {aset.ref} ({net}), which matches {expr}"
         return ""
 
+    def applied_bits(self, peers: tuple[Peer, ...]) -> int:
+        """Bitset of the pods an appliedTo / subject list covers (only pod members count)."""
+        bits = self._applied.get(peers)
+        if bits is None:
+            bits = 0
+            for peer in peers:
+                if isinstance(peer, PodPeer):
+                    bits |= self.pod_bits(peer)
+                elif isinstance(peer, GroupPeer):
+                    bits |= self.applied_bits(peer.members)
+                elif isinstance(peer, SelectorPeer):
+                    bits |= self.expr_bits(peer.selector)
+            bits &= self._selectable
+            self._applied[peers] = bits
+        return bits
+
     def selects_pod(self, peers: tuple[Peer, ...], pod: Pod) -> bool:
-        """Whether an appliedTo / subject list covers ``pod`` (only pod members count)."""
-        if pod.host_network or not pod.ips:
-            return False
-        for peer in peers:
-            if isinstance(peer, PodPeer):
-                if self.pod_bits(peer) >> pod.index & 1:
-                    return True
-            elif isinstance(peer, GroupPeer):
-                if self.selects_pod(peer.members, pod):
-                    return True
-            elif isinstance(peer, SelectorPeer):
-                if self.expr_bits(peer.selector) >> pod.index & 1:
-                    return True
-        return False
+        """Whether an appliedTo / subject list covers ``pod``."""
+        return bool(self.applied_bits(peers) >> pod.index & 1)
 
     # --- plans ------------------------------------------------------------------------------
+    def _index(self) -> None:
+        """Invert "rule applies to pods" into "pod → its rules", once for all pods: the cost is
+        the total number of (rule, pod) pairs, not rules × pods."""
+        n = len(self.inv.pods)
+        self._by_pod: list[dict] = [{} for _ in range(n)]
+
+        def members(bits: int) -> np.ndarray:
+            raw = bits.to_bytes(max(1, (n + 7) // 8), "little")
+            return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:n])
+
+        for stage in self.model.stages:
+            for rule in self.rules_by_stage.get(stage.name, ()):
+                for i in members(self.applied_bits(rule.applied_to)):
+                    self._by_pod[i].setdefault((stage.name, rule.direction, "rules"), []).append(rule)
+            for policy in self.policies_by_stage.get(stage.name, ()):
+                if not policy.isolates:
+                    continue
+                for i in members(self.applied_bits(policy.subject)):
+                    for direction in policy.isolates:
+                        self._by_pod[i].setdefault((stage.name, direction, "isolating"), []).append(policy)
+
     def plan(self, pod: Pod, direction: Direction) -> tuple[StagePlan, ...]:
         """The stages, each with the rules that apply at ``pod`` for ``direction``, in order."""
         key = (pod.index, direction)
         plan = self._plans.get(key)
         if plan is None:
-            out = []
-            for stage in self.model.stages:
-                rules = tuple(r for r in self.rules_by_stage.get(stage.name, ())
-                              if r.direction is direction and self.selects_pod(r.applied_to, pod))
-                isolating = tuple(p for p in self.policies_by_stage.get(stage.name, ())
-                                  if direction in p.isolates and self.selects_pod(p.subject, pod))
-                out.append(StagePlan(stage, rules, isolating))
-            plan = tuple(out)
+            if self._by_pod is None:
+                self._index()
+            mine = self._by_pod[pod.index]
+            plan = tuple(StagePlan(stage, tuple(mine.get((stage.name, direction, "rules"), ())),
+                                   tuple(mine.get((stage.name, direction, "isolating"), ())))
+                         for stage in self.model.stages)
             self._plans[key] = plan
         return plan
 

@@ -7,9 +7,9 @@ external address) and a Service destination into one :class:`Flow` per endpoint 
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
+from ..addresses import parse_ip
 from ..errors import UsageError
 from ..inventory import Inventory, Node, Pod, Service, ServicePort
 from ..model import L4_PROTOCOLS, PROTOCOLS
@@ -121,7 +121,7 @@ def endpoint_for_pod(inv: Inventory, pod: Pod) -> Endpoint:
 
 def endpoint_for_ip(inv: Inventory, ip: str) -> Endpoint:
     try:
-        ip = str(ipaddress.ip_address(ip))
+        ip = str(parse_ip(ip))
     except ValueError:
         raise UsageError(f"{ip!r} is not an IP address") from None
     pod = inv.pod_by_ip(ip)

@@ -5,9 +5,9 @@ Each test also says *why* in words, so that ``trace`` can explain every rule it 
 
 from __future__ import annotations
 
-import ipaddress
 from enum import Enum
 
+from ..addresses import parse_ip
 from ..model import (Direction, EntityMatch, FQDNPeer, GroupPeer, IPBlockPeer, L4Match, NodePeer, NothingPeer, Peer,
                      PodPeer, PortMatch, PortRange, Rule, SelectorPeer, ServicePeer)
 from .compile import CompiledCluster
@@ -29,7 +29,7 @@ def peer_matches(cc: CompiledCluster, peer: Peer, remote: Endpoint, subject_ns: 
         hit = cc.pod_bits(peer, subject_ns) >> remote.pod.index & 1
         return (Match.YES if hit else Match.NO), f"{peer}"
     if isinstance(peer, IPBlockPeer):
-        addr = ipaddress.ip_address(remote.ip)
+        addr = parse_ip(remote.ip)
         if addr.version != peer.cidr.version or addr not in peer.cidr:
             return Match.NO, f"{remote.ip} is outside {peer.cidr}"
         for ex in peer.excepts:
@@ -165,7 +165,7 @@ CALICO_PROTOCOLS = {"TCP": "TCP", "UDP": "UDP", "SCTP": "SCTP", "ICMP": "ICMP"}
 def l4_matches(l4: L4Match, flow: Flow) -> tuple[bool, str]:
     """Protocol, ICMP type/code and IP version conditions."""
     proto = flow.protocol
-    family = ipaddress.ip_address(flow.dst.ip).version
+    family = parse_ip(flow.dst.ip).version
     if l4.ip_version is not None and l4.ip_version != family:
         return False, f"the rule is for IPv{l4.ip_version} only"
     if l4.protocol is not None and l4.protocol != proto:
@@ -198,7 +198,7 @@ def entity_matches(cc: CompiledCluster, e: EntityMatch, flow: Flow) -> tuple[Mat
     """One EntityRule (source or destination) against the matching end of the flow."""
     ep = flow.src if e.side == "source" else flow.dst
     port = flow.src_port if e.side == "source" else flow.port
-    addr = ipaddress.ip_address(ep.ip)
+    addr = parse_ip(ep.ip)
     pod = ep.pod if ep.is_pod else None
     if e.nets is not None and not any(addr.version == n.version and addr in n for n in e.nets):
         return Match.NO, f"{e.side} {ep.ip} is in none of nets {', '.join(map(str, e.nets))}"

@@ -16,11 +16,11 @@ scalar matcher (correct, slower); all other rules are fully vectorised.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..addresses import parse_ip
 from ..inventory import Pod
 from ..model import (Action, Direction, FQDNPeer, GroupPeer, IPBlockPeer, NodePeer, NoMatch, NothingPeer, Peer,
                      PodPeer, PortMatch, Rule, SelectorPeer, ServicePeer, Verdict)
@@ -76,11 +76,14 @@ class MatrixResult:
         names = sorted(set(group_of))
         gi = np.array([names.index(g) for g in group_of])
         n_cls, n_groups = len(self.reps), len(names)
-        member = np.zeros((n_groups, n_cls), dtype=np.int64)
+        member = np.zeros((n_groups, n_cls), dtype=np.float64)  # exact for counts below 2**53
         np.add.at(member, (gi, self.klass), 1)
-        allowed = (self.codes == ALLOW).astype(np.int64)  # (C, A, C)
-        counts = np.einsum("gc,cad,hd->gah", member, allowed, member)
-        total = np.einsum("gc,hd->gh", member, member)[:, None, :].repeat(len(self.ports), axis=1)
+        counts = np.empty((n_groups, len(self.ports), n_groups), dtype=np.int64)
+        for a in range(len(self.ports)):
+            allowed = (self.codes[:, a, :] == ALLOW).astype(np.float64)
+            counts[:, a, :] = np.rint(member @ allowed @ member.T).astype(np.int64)
+        pairs = np.rint(member.sum(axis=1)[:, None] * member.sum(axis=1)[None, :]).astype(np.int64)
+        total = np.repeat(pairs[:, None, :], len(self.ports), axis=1)
         for (i, j), code in self.overrides.items():
             for a in range(len(self.ports)):
                 before = self.codes[self.klass[i], a, self.klass[j]] == ALLOW
@@ -100,7 +103,7 @@ class _Vectors:
         self.n = n
         self.pod_index = np.array([e.pod.index if e.is_pod else -1 for e in endpoints])
         self.is_pod = self.pod_index >= 0
-        v4 = [ipaddress.ip_address(e.ip) for e in endpoints]
+        v4 = [parse_ip(e.ip) for e in endpoints]
         self.v4_mask = np.array([a.version == 4 for a in v4], dtype=bool)
         self.v4_int = np.array([int(a) if a.version == 4 else 0 for a in v4], dtype=np.uint64)
         self.addresses = v4

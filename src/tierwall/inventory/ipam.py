@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterator
 
+from ..addresses import parse_ip
 from .objects import Node, Pod, Service
 
 DEFAULT_POD_CIDR = "10.244.0.0/16"
@@ -37,9 +38,9 @@ class _Pool:
 
 def assign_addresses(pods: list[Pod], services: list[Service], nodes: dict[str, Node]) -> None:
     """Give every pod and Service without an address one (in place)."""
-    used = {ipaddress.ip_address(ip) for p in pods for ip in p.ips}
-    used |= {ipaddress.ip_address(ip) for s in services for ip in s.cluster_ips}
-    used |= {ipaddress.ip_address(a) for n in nodes.values() for a in n.addresses}
+    used = {parse_ip(ip) for p in pods for ip in p.ips}
+    used |= {parse_ip(ip) for s in services for ip in s.cluster_ips}
+    used |= {parse_ip(a) for n in nodes.values() for a in n.addresses}
     pools: dict[str, _Pool] = {}
 
     def pool(cidr: str) -> _Pool:

@@ -7,9 +7,9 @@ add to it.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
+from ..addresses import canonical_ip
 from ..origin import Origin
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -173,7 +173,4 @@ class Inventory:
 
 
 def _norm(ip: str) -> str:
-    try:
-        return str(ipaddress.ip_address(ip))
-    except ValueError:
-        return ip
+    return canonical_ip(ip)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ..addresses import parse_ip
 from ..errors import Diagnostics
 from ..load import ObjectReader, RawObject
 from .objects import NAMESPACE_NAME_LABEL, ContainerPort, Namespace, Node, Pod, Service, ServicePort
@@ -49,7 +50,7 @@ def parse_node(raw: RawObject, diags: Diagnostics) -> Node | None:
             continue
         addr = str(a.get("address") or "")
         try:
-            ipaddress.ip_address(addr)
+            parse_ip(addr)
         except ValueError:
             continue  # Hostname entries are not addresses a packet can carry
         rank = {"InternalIP": 0, "ExternalIP": 1}.get(a.get("type"), 2)
@@ -122,7 +123,7 @@ def parse_pod(raw: RawObject, diags: Diagnostics) -> Pod | None:
         ips.insert(0, str(status["podIP"]))
     for ip in ips:
         try:
-            ipaddress.ip_address(ip)
+            parse_ip(ip)
         except ValueError:
             r.error(("status", "podIP"), f"pod IP {ip!r} is not an IP address")
             return None
@@ -162,7 +163,7 @@ def parse_service(raw: RawObject, diags: Diagnostics) -> Service | None:
         ips.insert(0, str(cip))
     for ip in ips:
         try:
-            ipaddress.ip_address(ip)
+            parse_ip(ip)
         except ValueError:
             r.error(("spec", "clusterIP"), f"clusterIP {ip!r} is not an IP address")
             return None

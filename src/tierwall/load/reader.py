@@ -8,6 +8,7 @@ second parse; the walk to that node only happens when a diagnostic needs it.
 
 from __future__ import annotations
 
+import gc
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,27 @@ from ..errors import Diagnostics
 from ..origin import Origin
 
 try:  # the C loader is what makes 10k-pod dumps load in seconds
-    _Loader = yaml.CSafeLoader
+    _Base = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader with tag resolution memoised per scalar text: dumps repeat the same
+    keys and values (``name``, ``TCP``, label values) hundreds of thousands of times."""
+
+    _resolved: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._resolved) < 1_000_000:
+                self._resolved[key] = tag
+        return tag
 
 SUFFIXES = (".yaml", ".yml", ".json")
 """File endings read when a directory is given."""
@@ -136,14 +155,21 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
 
 
 def load_text(text: str, filename: str, diags: Diagnostics) -> list[RawObject]:
-    """Parse one multi-document YAML (or JSON) text."""
+    """Parse one multi-document YAML (or JSON) text.
+
+    The cyclic garbage collector is paused while the node trees are built: they are large,
+    acyclic and all kept, and collections triggered by their allocation would rescan them
+    over and over (a 10,000-pod dump loads several times faster without them).
+    """
     out: list[RawObject] = []
     loader = _Loader(text)
     doc = 0
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         while loader.check_node():
             node = loader.get_node()
-            data = loader.construct_document(node)
+            data = _construct(node, loader)
             out.extend(_unpack(data, node, filename, doc, diags))
             doc += 1
     except yaml.YAMLError as exc:
@@ -153,7 +179,57 @@ def load_text(text: str, filename: str, diags: Diagnostics) -> list[RawObject]:
         diags.error(Origin(file=filename, doc=doc, line=line), f"invalid YAML: {problem}", "TW102")
     finally:
         loader.dispose()
+        gc.freeze()  # what was loaded stays: keep it out of every later collection
+        if gc_was_enabled:
+            gc.enable()
     return out
+
+
+_STR, _NULL, _INT, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:int", \
+    "tag:yaml.org,2002:map"
+
+
+def _construct(node: Any, loader: Any) -> Any:
+    """Node tree → plain data, as SafeConstructor would build it, but without its per-node
+    bookkeeping: the common tags are converted inline and everything else (merge keys, YAML
+    1.1 number forms, floats, timestamps) is handed to the constructor itself."""
+    memo: dict[int, Any] = {}
+
+    def build(n: Any) -> Any:
+        key = id(n)
+        if key in memo:
+            return memo[key]  # an alias: the same object, as the constructor would give
+        if isinstance(n, yaml.ScalarNode):
+            tag, value = n.tag, n.value
+            if tag == _STR:
+                return value
+            if tag == _NULL:
+                return None
+            if tag == _INT and value.isdigit() and (value == "0" or value[0] != "0"):
+                return int(value)
+            if tag.startswith("tag:yaml.org,2002:"):
+                return loader.construct_object(n, deep=True)
+            return value  # an application tag (e.g. !Ref): keep the text
+        if isinstance(n, yaml.SequenceNode):
+            out: list = []
+            memo[key] = out
+            out.extend(build(v) for v in n.value)
+            return out
+        if any(getattr(k, "tag", "") == "tag:yaml.org,2002:merge" for k, _ in n.value):
+            data = loader.construct_object(n, deep=True)
+            memo[key] = data
+            return data
+        mapping: dict = {}
+        memo[key] = mapping
+        for k, v in n.value:
+            kk = build(k)
+            try:
+                mapping[kk] = build(v)
+            except TypeError:  # an unhashable key: let the constructor report it
+                raise yaml.constructor.ConstructorError(None, None, "found unhashable key", k.start_mark)
+        return mapping
+
+    return build(node)
 
 
 def _unpack(data: Any, node: Any, filename: str, doc: int, diags: Diagnostics) -> list[RawObject]:

@@ -126,7 +126,7 @@ def matrix_dict(result: MatrixResult, by: str) -> dict:
 
 
 def render_matrix_json(result: MatrixResult, by: str) -> str:
-    return json.dumps(matrix_dict(result, by), indent=1) + "\n"
+    return json.dumps(matrix_dict(result, by), separators=(",", ":")) + "\n"  # the C encoder: large documents
 
 
 def render_matrix_dot(result: MatrixResult, by: str) -> str:
