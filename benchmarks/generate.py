@@ -8,7 +8,8 @@ Writes OUTDIR/namespaces.yaml, OUTDIR/pods.yaml and OUTDIR/policies.yaml (plus
 OUTDIR/antrea.yaml / calico.yaml with the options). Clusters look like real ones: teams own
 namespaces, namespaces hold a few workloads of replicated pods with app/tier/team labels and
 named container ports; NetworkPolicies follow the usual patterns: default-deny, allow from a
-team's namespaces, app-tier microsegmentation (web → api → db), DNS egress, ipBlock egress.
+team's namespaces, app-tier microsegmentation (web → api → db), DNS egress, ipBlock egress to
+an on-premises network (ipBlocks name external addresses, as the API intends: see compare_nca.py).
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ def generate(pods: int, namespaces: int, policies: int, seed: int):
             wl.append((f"{tier}-{w}", tier))
         workloads[name] = wl
     count = 0
+    in_ns = {ns["metadata"]["name"]: 0 for ns in nss}
     while count < pods:
         for ns in nss:
             name = ns["metadata"]["name"]
-            app, tier = workloads[name][count % len(workloads[name])]
+            app, tier = workloads[name][in_ns[name] % len(workloads[name])]
+            in_ns[name] += 1
             pod_objs.append({
                 "apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": f"{app}-{count}", "namespace": name,
@@ -62,7 +65,7 @@ def generate(pods: int, namespaces: int, policies: int, seed: int):
     patterns = [_default_deny, _allow_team, _tier_chain, _dns_egress, _ipblock_egress]
     for i in range(policies):
         ns = nss[i % namespaces]["metadata"]
-        pol_objs.append(patterns[(i // namespaces) % len(patterns)](i, ns, rnd))
+        pol_objs.append(patterns[(i // namespaces + i) % len(patterns)](i, ns, rnd))
     return nss, pod_objs, pol_objs
 
 
@@ -99,8 +102,9 @@ def _dns_egress(i, ns, rnd):
 
 def _ipblock_egress(i, ns, rnd):
     return _np(i, ns, {"podSelector": {"matchLabels": {"tier": "db"}}, "policyTypes": ["Egress"],
-                       "egress": [{"to": [{"ipBlock": {"cidr": "10.128.0.0/12", "except": ["10.130.0.0/16"]}}],
-                                   "ports": [{"protocol": "TCP", "port": 5432, "endPort": 5440}]}]})
+                       "egress": [{"to": [{"ipBlock": {"cidr": "192.168.0.0/16", "except": ["192.168.5.0/24"]}}],
+                                   "ports": [{"protocol": "TCP", "port": 5432, "endPort": 5440}]},
+                                  {"to": [{"podSelector": {"matchLabels": {"tier": "api"}}}]}]})
 
 
 def antrea_extras(nss):

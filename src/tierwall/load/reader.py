@@ -25,22 +25,23 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Base = yaml.SafeLoader
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """The safe loader with tag resolution memoised per scalar text: dumps repeat the same
-    keys and values (``name``, ``TCP``, label values) hundreds of thousands of times."""
+_PLAIN_SPECIAL = frozenset(
+    "~ null Null NULL yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF << =".split())
+_NUMBERISH = frozenset("0123456789+-.")
+_STR_TAG = "tag:yaml.org,2002:str"
 
-    _resolved: dict = {}
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader with a fast path in tag resolution: a plain scalar that can only be a
+    string (no null/bool word, not starting like a number) skips the resolver's regexes.
+    Dumps are hundreds of thousands of such scalars (keys, names, label values)."""
 
     def resolve(self, kind, value, implicit):
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._resolved.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(self._resolved) < 1_000_000:
-                self._resolved[key] = tag
-        return tag
+        if kind is yaml.ScalarNode and implicit[0] and value and value not in _PLAIN_SPECIAL \
+                and value[0] not in _NUMBERISH:
+            return _STR_TAG
+        return super().resolve(kind, value, implicit)
+
 
 SUFFIXES = (".yaml", ".yml", ".json")
 """File endings read when a directory is given."""

@@ -115,7 +115,8 @@ def matrix_dict(result: MatrixResult, by: str) -> dict:
     if by == "pod":
         doc["pods"] = labels
         doc["legend"] = {".": "Allow", "X": "Drop", "R": "Reject", "?": "Unknown"}
-        doc["matrix"] = {pc.label: ["".join(LETTER[int(c)] for c in row) for row in result.pod_codes(a)]
+        lut = np.frombuffer(b"?" + b"".join(LETTER[c].encode() for c in (ALLOW, DROP, REJECT, UNKNOWN)), np.uint8)
+        doc["matrix"] = {pc.label: [row.tobytes().decode() for row in lut[result.pod_codes(a)]]
                          for a, pc in enumerate(result.ports)}
     else:
         names, counts, total = result.group_counts(labels)

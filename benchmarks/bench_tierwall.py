@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Time tierwall on a generated cluster: load+compile, full matrix, trace latency, peak memory.
+
+    python benchmarks/bench_tierwall.py --pods 10000 --namespaces 500 --policies 2000
+
+Each measurement runs in a fresh child process (so peak RSS is that run's own), on files
+made by ``generate.py`` with the same seed. Prints one table; ``--json`` for machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+CHILD = r"""
+import json, random, resource, statistics, sys, time
+t0 = time.perf_counter()
+from tierwall.cluster import load_cluster
+from tierwall.engine import Request, endpoint_for_pod, trace
+from tierwall.engine.matrix import compute_matrix
+cluster = load_cluster([sys.argv[1]], None)
+cc = cluster.compiled
+pods = [p for p in cluster.inventory.pods if p.ips]
+for p in pods:  # compile: every pod's plans (what trace and matrix walk)
+    cc.plan(p, __import__("tierwall.model", fromlist=["Direction"]).Direction.EGRESS)
+t1 = time.perf_counter()
+m = compute_matrix(cc)
+t2 = time.perf_counter()
+rnd = random.Random(1)
+lat = []
+for _ in range(2000):
+    a, b = rnd.choice(pods), rnd.choice(pods)
+    req = Request(endpoint_for_pod(cluster.inventory, a), endpoint_for_pod(cluster.inventory, b), None, "TCP", 8080)
+    s = time.perf_counter(); trace(cc, req); lat.append(time.perf_counter() - s)
+print(json.dumps({"load_compile_s": t1 - t0, "matrix_s": t2 - t1, "classes": len(m.reps),
+                  "port_classes": len(m.ports), "pods": len(pods),
+                  "trace_median_ms": statistics.median(lat) * 1000,
+                  "trace_p99_ms": sorted(lat)[int(len(lat) * 0.99)] * 1000,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure_cli(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command, measured on the child alone."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pods", type=int, default=10000)
+    ap.add_argument("--namespaces", type=int, default=500)
+    ap.add_argument("--policies", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--antrea", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        gen = [sys.executable, str(HERE / "generate.py"), tmp, "--pods", str(args.pods), "--namespaces",
+               str(args.namespaces), "--policies", str(args.policies), "--seed", str(args.seed)]
+        subprocess.run(gen + (["--antrea"] if args.antrea else []), check=True)
+        inner = json.loads(subprocess.run([sys.executable, "-c", CHILD, tmp], check=True, capture_output=True,
+                                          text=True).stdout)
+        wall, rss = measure_cli([sys.executable, "-m", "tierwall", "matrix", "-f", tmp, "--by", "namespace",
+                                 "-o", "json"])
+    result = {"size": f"{args.pods} pods / {args.namespaces} ns / {args.policies} policies", **inner,
+              "cli_matrix_wall_s": wall, "cli_matrix_peak_rss_mib": rss}
+    if args.json:
+        print(json.dumps(result))
+        return
+    for key, value in result.items():
+        print(f"{key:24} {value:.3f}" if isinstance(value, float) else f"{key:24} {value}")
+
+
+if __name__ == "__main__":
+    main()

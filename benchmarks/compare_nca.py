@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""tierwall vs IBM network-config-analyzer (NCA) on the same NetworkPolicy-only clusters.
+
+    python benchmarks/compare_nca.py --sizes 100,200,400,800,1600 --timeout 300
+
+For each size, ``generate.py`` makes a cluster (seeded); both tools compute the full
+pod-to-pod connectivity in their own process (wall time and peak RSS of that process are
+measured with wait4); the results are compared pair by pair on every port class tierwall
+found (each class is one representative port, so agreement there is agreement on the whole
+class). NCA is installed from PyPI into ``benchmarks/.nca-venv`` on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NCA_VENV = HERE / ".nca-venv"
+NCA = NCA_VENV / "bin" / "nca"
+
+
+def ensure_nca() -> None:
+    if NCA.exists():
+        return
+    subprocess.run([sys.executable, "-m", "venv", str(NCA_VENV)], check=True)
+    subprocess.run([str(NCA_VENV / "bin" / "pip"), "install", "-q", "network-config-analyzer"], check=True)
+
+
+def run(args: list[str], timeout: float, stdout=subprocess.DEVNULL, cwd=None) -> tuple[float | None, float]:
+    """(wall seconds or None on timeout, peak RSS MiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=stdout, stderr=subprocess.DEVNULL, cwd=cwd)
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"{args[0]} failed ({status})")
+            return time.perf_counter() - start, usage.ru_maxrss / 1024
+        if time.perf_counter() > deadline:
+            proc.kill()
+            _, _, usage = os.wait4(proc.pid, 0)
+            return None, usage.ru_maxrss / 1024
+        time.sleep(0.05)
+
+
+_CONN = re.compile(r"\{([^}]*)\}")
+
+
+def nca_allows(conns: str):
+    """A predicate (protocol, port) → bool for one NCA connection description."""
+    if conns.strip() == "All connections":
+        return lambda proto, port: True
+    parts = []
+    for body in _CONN.findall(conns):
+        protos = re.search(r"protocols:([A-Z][A-Z, ]*?)(?:,dst_ports:|,src_ports:|,[a-z_]+:|$)", body)
+        names = {p.strip() for p in protos.group(1).split(",")} if protos else set()
+        ports = re.search(r"dst_ports:([0-9,\-]+)", body)
+        ranges = []
+        if ports:
+            for item in ports.group(1).split(","):
+                if item:
+                    lo, _, hi = item.partition("-")
+                    ranges.append((int(lo), int(hi or lo)))
+        parts.append((names, ranges))
+
+    def allows(proto, port):
+        return any((not names or proto in names) and (not ranges or any(a <= port <= b for a, b in ranges))
+                   for names, ranges in parts)
+    return allows
+
+
+def parse_nca(path: Path) -> dict[tuple[str, str], object]:
+    out = {}
+    for line in path.read_text().splitlines():
+        if " => " not in line or " : " not in line:
+            continue
+        pair, _, conns = line.partition(" : ")
+        src, _, dst = pair.partition(" => ")
+        if "/" not in src or "/" not in dst or src[0].isdigit() or dst[0].isdigit():
+            continue  # IP ranges: outside the pod-to-pod matrix
+        out[(src.strip(), dst.strip())] = nca_allows(conns)
+    return out
+
+
+def compare(size: dict, timeout: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(d), "--pods", str(size["pods"]),
+                        "--namespaces", str(size["namespaces"]), "--policies", str(size["policies"])], check=True)
+        with open(d / "tierwall.json", "w") as out:
+            tw_time, tw_rss = run([sys.executable, "-m", "tierwall", "matrix", "-f", str(d / "namespaces.yaml"),
+                                   "-f", str(d / "pods.yaml"), "-f", str(d / "policies.yaml"), "-o", "json",
+                                   "--cni", "generic"], timeout * 10, stdout=out)
+        nca_time, nca_rss = run([str(NCA), "--connectivity", "policies.yaml", "--pod_list", "pods.yaml",
+                                 "--ns_list", "namespaces.yaml", "--output_format", "txt_no_fw_rules",
+                                 "--output_endpoints", "pods", "--file_out", "nca.txt"], timeout, cwd=d)
+        row = {**size, "tierwall_s": tw_time, "tierwall_mib": tw_rss, "nca_s": nca_time, "nca_mib": nca_rss}
+        if nca_time is None:
+            return row
+        tw = json.loads((d / "tierwall.json").read_text())
+        nca = parse_nca(d / "nca.txt")
+        pods, disagreements, cells = tw["pods"], [], 0
+        for label in tw["ports"]:
+            proto, _, port = label.partition("/")
+            rep = _representative(label, tw)
+            rows = tw["matrix"][label]
+            for i, src in enumerate(pods):
+                for j, dst in enumerate(pods):
+                    if i == j:
+                        continue
+                    cells += 1
+                    mine = rows[i][j] == "."
+                    theirs = (src, dst) in nca and nca[(src, dst)](proto, rep)
+                    if mine != theirs:
+                        disagreements.append((src, dst, label, mine, theirs))
+        row.update(cells=cells, disagreements=len(disagreements), examples=disagreements[:3],
+                   reasons=explain(d, disagreements) if disagreements else {})
+        return row
+
+
+def explain(d: Path, disagreements: list) -> dict[str, int]:
+    """Why the tools disagree, per cell, from tierwall's own trace of that cell."""
+    from tierwall.cluster import load_cluster
+    from tierwall.engine import Request, endpoint_for_pod, trace
+    from tierwall.model import IPBlockPeer
+
+    cluster = load_cluster([str(d / "namespaces.yaml"), str(d / "pods.yaml"), str(d / "policies.yaml")], "generic")
+    inv = cluster.inventory
+    reasons: dict[str, int] = {}
+    for src, dst, label, mine, theirs in disagreements:
+        proto, _, port = label.partition("/")
+        req = Request(endpoint_for_pod(inv, inv.pod(src)), endpoint_for_pod(inv, inv.pod(dst)), None, proto,
+                      int(port.split("-")[0]) if port[:1].isdigit() else 1)
+        decision = trace(cluster.compiled, req).paths[0].decision
+        rule = decision.rule
+        if mine and not theirs and rule is not None and rule.peers and \
+                any(isinstance(p, IPBlockPeer) for p in rule.peers):
+            why = ("ipBlock matched a pod address: tierwall matches ipBlocks against pod IPs as CNIs do and the "
+                   "Kubernetes e2e test 'should allow egress access to server in CIDR block' requires; NCA "
+                   "does not match ipBlocks against pods")
+        else:
+            why = f"unexplained: tierwall {'allows' if mine else 'denies'} ({decision.explanation})"
+        reasons[why] = reasons.get(why, 0) + 1
+    return reasons
+
+
+def _representative(label: str, doc: dict) -> int:
+    """The port tierwall evaluated for a class label (``other`` = the first unmentioned port)."""
+    proto, _, rest = label.partition("/")
+    if rest != "other":
+        return int(rest.split("-")[0])
+    taken = set()
+    for other in doc["ports"]:
+        p, _, r = other.partition("/")
+        if p == proto and r != "other":
+            lo, _, hi = r.partition("-")
+            taken.update(range(int(lo), int(hi or lo) + 1))
+    return next(port for port in range(1, 65536) if port not in taken)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="100,200,400,800,1600",
+                    help="pod counts; namespaces = pods/20, policies = pods/5")
+    ap.add_argument("--timeout", type=float, default=300, help="seconds NCA may take per size")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    ensure_nca()
+    rows = []
+    for pods in (int(s) for s in args.sizes.split(",")):
+        size = {"pods": pods, "namespaces": max(1, pods // 20), "policies": max(1, pods // 5)}
+        row = compare(size, args.timeout)
+        rows.append(row)
+        if not args.json:
+            nca = f"{row['nca_s']:.2f}s {row['nca_mib']:.0f}MiB" if row["nca_s"] is not None else \
+                f"timeout >{args.timeout:.0f}s"
+            ratio = f"{row['nca_s'] / row['tierwall_s']:.0f}x" if row["nca_s"] else "-"
+            agree = "-" if "cells" not in row else \
+                f"{row['cells'] - row['disagreements']}/{row['cells']} cells agree"
+            print(f"{pods:6d} pods {size['namespaces']:4d} ns {size['policies']:5d} policies | tierwall "
+                  f"{row['tierwall_s']:.2f}s {row['tierwall_mib']:.0f}MiB | nca {nca} | speed-up {ratio} | {agree}",
+                  flush=True)
+            for why, count in row.get("reasons", {}).items():
+                print(f"        {count} cells: {why}")
+    if args.json:
+        print(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
