@@ -7,6 +7,7 @@ from functools import wraps
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from ..cluster import Cluster, load_cluster
 from ..errors import Diagnostics, InputError, UsageError
@@ -57,10 +58,10 @@ def handle_errors(fn):
         except InputError as exc:
             render_diagnostics(exc.diagnostics, stderr())
             n = len(exc.diagnostics)
-            stderr().print(f"[bold red]{n} error{'s' if n != 1 else ''}[/]: input is not usable")
+            stderr().print(Text(f"{n} error{'s' if n != 1 else ''}", style="bold red") + Text(": input is not usable"))
             sys.exit(EXIT_INPUT)
         except UsageError as exc:
-            stderr().print(f"[bold red]error[/]: {exc}")
+            stderr().print(Text("error", style="bold red") + Text(f": {exc}"))
             sys.exit(EXIT_INPUT)
 
     return wrapper
@@ -78,5 +79,5 @@ def load(paths, cni, verbose: bool, extra_paths=()) -> Cluster:
     render_diagnostics(diags.items, stderr(), verbose)
     if verbose and cluster.skipped:
         kinds = sorted({f"{r.kind} ({r.api_version})" for r in cluster.skipped})
-        stderr().print(f"[dim]skipped kinds: {', '.join(kinds)}[/]")
+        stderr().print(Text(f"skipped kinds: {', '.join(kinds)}", style="dim"))
     return cluster
