@@ -29,6 +29,8 @@ class Cluster:
     """ConnectivityTest objects found among the inputs."""
     skipped: list[RawObject] = field(default_factory=list)
     """Objects of kinds tierwall does not read."""
+    objects: object = None
+    """Every object read, sorted by dialect (``dialects.Sorted``), for views of the sources."""
 
     @property
     def cni(self) -> str:
@@ -36,15 +38,18 @@ class Cluster:
 
 
 def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
-                 diags: Diagnostics | None = None) -> Cluster:
+                 diags: Diagnostics | None = None, strict: bool = True) -> Cluster:
     """Read ``paths`` and build the compiled cluster.
 
     Args:
         paths: files, directories or ``-`` (stdin).
         cni: ``antrea`` or ``generic``; inferred from the objects present when ``None``.
 
+        strict: raise on any error (``False``: build from the objects that are valid and leave
+            the errors in ``diagnostics`` — what ``lint`` needs).
+
     Raises:
-        InputError: with every error diagnostic found, when any was found.
+        InputError: with every error diagnostic found, when any was found (strict only).
     """
     diags = diags if diags is not None else Diagnostics()
     raws = load_paths(paths, diags, stdin=stdin)
@@ -53,9 +58,10 @@ def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
         diags.info(raw.origin, f"kind {raw.kind} ({raw.api_version}) is not read by tierwall; skipped", "TW303")
     inv = build_inventory(objects.by_dialect.get("inventory", []) + _namespaced(objects), diags)
     model = build_model(objects, inv, cni or infer_cni(objects), diags)
-    diags.raise_if_errors()
+    if strict:
+        diags.raise_if_errors()
     return Cluster(inv, model, compile_cluster(model, inv), diags,
-                   tests=objects.by_dialect.get("tierwall", []), skipped=objects.unknown)
+                   tests=objects.by_dialect.get("tierwall", []), skipped=objects.unknown, objects=objects)
 
 
 def _namespaced(objects) -> list[RawObject]:

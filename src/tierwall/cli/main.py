@@ -6,6 +6,7 @@ import click
 
 from .. import __version__
 from .commands.check import check
+from .commands.lint import lint
 from .commands.matrix import matrix
 from .commands.trace import trace
 
@@ -24,6 +25,7 @@ def cli() -> None:
 cli.add_command(trace)
 cli.add_command(check)
 cli.add_command(matrix)
+cli.add_command(lint)
 
 
 def main() -> None:

@@ -302,12 +302,38 @@ def _scalar_rule(cc: CompiledCluster, rule: Rule, local: Endpoint, remotes: list
     return yes, maybe
 
 
+@dataclass
+class Tracker:
+    """What the walk saw, for analyses (lint): per rule, whether it matched any flow, whether it
+    decided any, and which rules had already taken the flows it matched; per stage, the
+    subjects for which some flow reached it."""
+
+    rules: dict[int, Rule] = field(default_factory=dict)
+    matched: set[int] = field(default_factory=set)
+    decided: set[int] = field(default_factory=set)
+    taken_by: dict[int, set[int]] = field(default_factory=dict)
+    reached: dict[tuple[str, Direction], set[int]] = field(default_factory=dict)
+
+    def note(self, rule: Rule, yes: np.ndarray, hit: np.ndarray, active_before: np.ndarray,
+             owner: np.ndarray) -> None:
+        rid = id(rule)
+        self.rules[rid] = rule
+        if yes.any():
+            self.matched.add(rid)
+        if hit.any():
+            self.decided.add(rid)
+        taken = yes & ~active_before
+        if taken.any():
+            self.taken_by.setdefault(rid, set()).update(int(x) for x in np.unique(owner[taken]) if x != 0)
+
+
 def _walk(cc: CompiledCluster, vec: _Vectors, local: Endpoint, direction: Direction, ports: list[PortClass],
-          reps: np.ndarray, remotes: list[Endpoint]) -> np.ndarray:
+          reps: np.ndarray, remotes: list[Endpoint], tracker: Tracker | None = None) -> np.ndarray:
     n_a, n_c = len(ports), len(reps)
     result = np.zeros((n_a, n_c), np.int8)
     active = np.ones((n_a, n_c), bool)
     jump = np.full((n_a, n_c), -1, np.int16)
+    owner = np.zeros((n_a, n_c), np.int64) if tracker is not None else None
     plan = cc.plan(local.pod, direction)
     stage_at = {sp.stage.name: i for i, sp in enumerate(plan)}
     subject_ns = local.pod.namespace
@@ -318,6 +344,8 @@ def _walk(cc: CompiledCluster, vec: _Vectors, local: Endpoint, direction: Direct
             wake = jump == index
             active |= wake
             jump[wake] = -1
+        if tracker is not None and active.any():
+            tracker.reached.setdefault((stage.name, direction), set()).add(local.pod.index)
         if stage.default_verdict is not None:
             result[active] = ALLOW
             break
@@ -345,6 +373,9 @@ def _walk(cc: CompiledCluster, vec: _Vectors, local: Endpoint, direction: Direct
             result[unknown] = UNKNOWN
             active &= ~unknown
             hit = active & yes
+            if tracker is not None:
+                tracker.note(rule, yes, hit, active | hit, owner)
+                owner[hit | unknown] = id(rule)
             if not hit.any():
                 continue
             if rule.action is Action.PASS:
@@ -355,12 +386,14 @@ def _walk(cc: CompiledCluster, vec: _Vectors, local: Endpoint, direction: Direct
             active &= ~hit
         if stage.no_match is NoMatch.DROP_IF_SELECTED and sp.isolating:
             result[active] = DROP
+            if owner is not None:
+                owner[active] = -(index + 1)  # isolation / end of tier at this stage
             active[:] = False
     return result
 
 
 def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, externals: list[str] = (),
-                   progress=None) -> MatrixResult:
+                   progress=None, tracker: Tracker | None = None) -> MatrixResult:
     """Verdicts for every ordered pair of pods (and ``externals``) on every port class."""
     inv = cc.inv
     endpoints = [endpoint_for_pod(inv, p) for p in inv.pods if p.ips]
@@ -376,8 +409,8 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     for c, rep in enumerate(reps):
         local = endpoints[rep]
         if local.is_pod:
-            egress[c] = _walk(cc, vec, local, Direction.EGRESS, ports, rep_idx, remotes)
-            ingress[c] = _walk(cc, vec, local, Direction.INGRESS, ports, rep_idx, remotes)
+            egress[c] = _walk(cc, vec, local, Direction.EGRESS, ports, rep_idx, remotes, tracker)
+            ingress[c] = _walk(cc, vec, local, Direction.INGRESS, ports, rep_idx, remotes, tracker)
         if progress is not None:
             progress(c + 1, n_c)
     codes = np.where(egress == ALLOW, ingress.transpose(2, 1, 0), egress).astype(np.int8)

@@ -14,6 +14,15 @@ from .reader import RawObject, format_path
 
 _MISSING = object()
 
+VALIDATION_CODES = {"networking.k8s.io": "TW111", "crd.antrea.io": "TW112", "security.antrea.tanzu.vmware.com": "TW112",
+                    "core.antrea.tanzu.vmware.com": "TW112", "projectcalico.org": "TW113",
+                    "crd.projectcalico.org": "TW113", "policy.networking.k8s.io": "TW114", "tierwall.dev": "TW115"}
+
+
+def validation_code(group: str) -> str:
+    """The lint code of a validation error, by the API group whose rules it breaks."""
+    return VALIDATION_CODES.get(group, "TW116" if group in ("", "apps", "batch", "discovery.k8s.io") else "TW110")
+
 
 class ObjectReader:
     """Reads fields of ``raw``; reports problems into ``diags``."""
@@ -23,9 +32,9 @@ class ObjectReader:
         self.diags = diags
         self.failed = False
 
-    def error(self, path: tuple, message: str, code: str = "TW110") -> None:
+    def error(self, path: tuple, message: str, code: str | None = None) -> None:
         self.failed = True
-        self.diags.error(self.raw.at(path), message, code)
+        self.diags.error(self.raw.at(path), message, code or validation_code(self.raw.group))
 
     def warn(self, path: tuple, message: str, code: str = "TW210") -> None:
         self.diags.warning(self.raw.at(path), message, code)

@@ -233,6 +233,17 @@ def _wrap(node: Node) -> str:
     return f"({node})" if isinstance(node, (And, Or)) else str(node)
 
 
+def labels_used(node: Node) -> set[str]:
+    """Every label key the expression tests."""
+    if isinstance(node, (Has, Compare)):
+        return {node.label}
+    if isinstance(node, Not):
+        return labels_used(node.inner)
+    if isinstance(node, (And, Or)):
+        return set().union(*(labels_used(p) for p in node.parts)) if node.parts else set()
+    return set()
+
+
 def conjunction(*nodes: Node | None) -> Node:
     """``a && b && ...`` of the given nodes (``None`` skipped; nothing = ``all()``)."""
     parts = tuple(n for n in nodes if n is not None and not isinstance(n, All))

@@ -128,7 +128,11 @@ class GroupIndex:
             r = ObjectReader(d.raw, self.diags)
             for c in d.children:
                 child = self.defs.get((d.kind, d.namespace, c))
-                if child is not None and child.children:
+                if child is None:
+                    # A child that does not exist yet contributes nothing (picked up once created).
+                    r.warn(("spec", "childGroups"), f"child {d.kind} {c} does not exist; it contributes no members",
+                           "TW215")
+                elif child.children:
                     r.warn(("spec", "childGroups"), f"cannot set {d.kind} {c} as childGroup, who has "
                                                     f"{len(child.children)} childGroups itself; Antrea "
                                                     f"resolves {d.name} to no members (ChildGroupsNestingExceeded)",
@@ -145,10 +149,7 @@ class GroupIndex:
         for c in d.children:
             child = self.defs.get((kind, namespace, c))
             if child is None:
-                # A child that does not exist yet contributes nothing (picked up once created).
-                ObjectReader(d.raw, self.diags).warn(("spec", "childGroups"), f"child {kind} {c} does not "
-                                                     f"exist; it contributes no members", "TW215")
-                continue
+                continue  # reported once by _check_nesting
             if child.children:
                 members = [NothingPeer(f"{kind} {name}: childGroups nested more than one level")]
                 break

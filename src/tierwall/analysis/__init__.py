@@ -1,0 +1,1 @@
+"""Analyses over the compiled model: lint (findings), diff (connectivity changes), views (get, explain)."""
