@@ -6,6 +6,7 @@ import click
 
 from .. import __version__
 from .commands.check import check
+from .commands.diff import diff
 from .commands.lint import lint
 from .commands.matrix import matrix
 from .commands.trace import trace
@@ -26,6 +27,7 @@ cli.add_command(trace)
 cli.add_command(check)
 cli.add_command(matrix)
 cli.add_command(lint)
+cli.add_command(diff)
 
 
 def main() -> None:

@@ -78,9 +78,16 @@ def _add_port_match(pm: PortMatch, names, add, out) -> None:
         add(protos, pm.port, pm.end_port if pm.end_port is not None else pm.port)
 
 
-def default_port_classes(model: Model, inv: Inventory) -> list[PortClass]:
-    """Every mentioned port interval per protocol, plus "other" per protocol (TCP at least)."""
+def default_port_classes(model: Model, inv: Inventory, *others: tuple[Model, Inventory]) -> list[PortClass]:
+    """Every mentioned port interval per protocol, plus "other" per protocol (TCP at least).
+
+    With ``others`` (e.g. the two sides of a diff), the classes are cut by every model's
+    mentions, so each class is uniform under all of them.
+    """
     mentions = _mentions(model, inv)
+    for other_model, other_inv in others:
+        for proto, ranges in _mentions(other_model, other_inv).items():
+            mentions.setdefault(proto, []).extend(ranges)
     mentions.setdefault("TCP", [])
     classes: list[PortClass] = []
     for proto in [p for p in (*L4_PROTOCOLS, "ICMP") if p in mentions]:

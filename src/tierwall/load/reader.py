@@ -9,6 +9,7 @@ second parse; the walk to that node only happens when a diagnostic needs it.
 from __future__ import annotations
 
 import gc
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,10 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
     """
     objects: list[RawObject] = []
     for spec in paths:
+        if spec.startswith("git:"):
+            for name, text in _git_files(spec, diags):
+                objects.extend(load_text(text, name, diags))
+            continue
         if spec == "-":
             stream = stdin if stdin is not None else sys.stdin
             objects.extend(load_text(stream.read(), "-", diags))
@@ -153,6 +158,34 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
                 continue
             objects.extend(load_text(text, str(f), diags))
     return objects
+
+
+def _git_files(spec: str, diags: Diagnostics) -> list[tuple[str, str]]:
+    """``git:REV:path`` → (``git:REV:file``, text) for the file, or every YAML/JSON file under
+    the directory, as they are at revision REV of the repository around the working directory."""
+    _, _, rest = spec.partition(":")
+    rev, sep, path = rest.partition(":")
+    if not sep or not rev:
+        diags.error(Origin(file=spec), "expected git:REVISION:PATH (e.g. git:HEAD~1:policies/)", "TW101")
+        return []
+    path = path.strip("/") or "."
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
+
+    try:
+        prefix = git("rev-parse", "--show-prefix").strip()
+        full = str(Path(prefix) / path) if path != "." else prefix.rstrip("/") or "."
+        kind = git("cat-file", "-t", f"{rev}:{full}" if full != "." else f"{rev}:").strip()
+        if kind == "blob":
+            return [(spec, git("show", f"{rev}:{full}"))]
+        names = git("ls-tree", "-r", "--name-only", rev, "--", full if full != "." else "").splitlines()
+        return [(f"git:{rev}:{name}", git("show", f"{rev}:{name}")) for name in sorted(names)
+                if name.lower().endswith(SUFFIXES)]
+    except (subprocess.CalledProcessError, OSError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        diags.error(Origin(file=spec), f"cannot read from git: {detail.strip()}", "TW101")
+        return []
 
 
 def load_text(text: str, filename: str, diags: Diagnostics) -> list[RawObject]:
