@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .commands.check import check
 from .commands.diff import diff
+from .commands.get import explain, get
 from .commands.lint import lint
 from .commands.matrix import matrix
 from .commands.trace import trace
@@ -28,6 +29,8 @@ cli.add_command(check)
 cli.add_command(matrix)
 cli.add_command(lint)
 cli.add_command(diff)
+cli.add_command(get)
+cli.add_command(explain)
 
 
 def main() -> None:
