@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .commands.check import check
 from .commands.diff import diff
+from .commands.enforce import enforce, lab
 from .commands.get import explain, get
 from .commands.lint import lint
 from .commands.matrix import matrix
@@ -31,6 +32,8 @@ cli.add_command(lint)
 cli.add_command(diff)
 cli.add_command(get)
 cli.add_command(explain)
+cli.add_command(enforce)
+cli.add_command(lab)
 
 
 def main() -> None:
