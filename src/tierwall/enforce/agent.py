@@ -100,12 +100,29 @@ def probe(dst: str, proto: str, port: int | None, sport: int | None, timeout: fl
         s.close()
 
 
+def bench(dst: str, port: int, count: int) -> dict:
+    """TCP connect latency to dst:port, ``count`` times (for benchmarks/bench_nft.py)."""
+    import time
+    samples = []
+    for _ in range(count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(2)
+        start = time.perf_counter()
+        s.connect((dst, port))
+        samples.append(time.perf_counter() - start)
+        s.close()
+    samples.sort()
+    return {"median_us": samples[len(samples) // 2] * 1e6, "p99_us": samples[int(len(samples) * 0.99)] * 1e6}
+
+
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         for line in self.rfile:
             req = json.loads(line)
             if req["op"] == "listen":
                 answer = listen(req["proto"], int(req["port"]))
+            elif req["op"] == "bench":
+                answer = bench(req["dst"], int(req["port"]), int(req["count"]))
             elif req["op"] == "probe":
                 answer = probe(req["dst"], req["proto"], req.get("port"), req.get("sport"), float(req["timeout"]))
             else:

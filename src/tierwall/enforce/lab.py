@@ -85,12 +85,14 @@ class Lab:
     def iface(self, pod: Pod) -> str:
         return f"{self.prefix}v{pod.index}"[:15]
 
-    def up(self, cluster: Cluster) -> Ruleset:
+    def up(self, cluster: Cluster, only: set[str] | None = None) -> Ruleset:
+        """Build the lab; ``only`` limits the namespaces made to those pods (the ruleset still
+        covers every pod: benchmarks measure a full cluster's ruleset with two live pods)."""
         if os.geteuid() != 0:
             raise LabError("the lab needs root (network namespaces, veth pairs, nftables)")
         self.down()
         self.dir.mkdir(parents=True, exist_ok=True)
-        pods = self.pods_of(cluster)
+        pods = [p for p in self.pods_of(cluster) if only is None or p.key in only]
         run("ip", "netns", "add", self.node_ns)
         node = ("ip", "netns", "exec", self.node_ns)
         run(*node, "ip", "link", "set", "lo", "up")

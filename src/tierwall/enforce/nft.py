@@ -50,6 +50,7 @@ class _Compiler:
     def __init__(self, cc: CompiledCluster, pods: list[Pod], iface: dict[str, str], table: str):
         self.cc, self.pods, self.iface, self.table = cc, pods, iface, table
         self.sets: dict[tuple, str] = {}
+        self.by_content: dict[tuple[str, ...], str] = {}
         self.set_lines: list[str] = []
         self.chains: list[str] = []
         self.unsupported: list[str] = []
@@ -99,12 +100,14 @@ class _Compiler:
             if sub is None:
                 return None
             addresses += sub
-        name = f"s{len(self.sets)}"
+        nets = tuple(sorted({str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(a) for a in addresses)},
+                            key=lambda t: ipaddress.ip_network(t)))
+        name = self.by_content.get(nets)
+        if name is None:  # one set per distinct content: policies repeat the same peers a lot
+            name = self.by_content[nets] = f"s{len(self.by_content)}"
+            elements = f" elements = {{ {', '.join(nets)} }}" if nets else ""
+            self.set_lines.append(f"  set {name} {{ type ipv4_addr; flags interval;{elements} }}")
         self.sets[key] = name
-        nets = sorted({str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(a) for a in addresses)},
-                      key=lambda t: ipaddress.ip_network(t))
-        elements = f" elements = {{ {', '.join(nets)} }}" if nets else ""
-        self.set_lines.append(f"  set {name} {{ type ipv4_addr; flags interval;{elements} }}")
         return name
 
     # --- rules ------------------------------------------------------------------------------
@@ -236,7 +239,7 @@ class _Compiler:
         body = "\n".join(self.set_lines + self.chains + ["\n".join(forward)])
         text = (f"table inet {self.table}\ndelete table inet {self.table}\n"
                 f"table inet {self.table} {{\n{body}\n}}\n")
-        return Ruleset(self.table, text, self.unsupported, self.rule_count, len(self.sets))
+        return Ruleset(self.table, text, self.unsupported, self.rule_count, len(self.by_content))
 
 
 def compile_ruleset(cc: CompiledCluster, iface: dict[str, str], pods: list[Pod] | None = None,
