@@ -23,7 +23,7 @@ def np(name, ns, spec):
             "spec": spec}
 
 
-def rule(action, ns=None, ports=None, **extra):
+def rule(action, ns=None, ports=None, from_=None, **extra):
     r = {"action": action, **extra}
     if ns:
         r["from"] = [{"namespaceSelector": {"matchLabels": {"ns": ns}}}]
@@ -83,7 +83,85 @@ CASES = {
     "TW215": ([{"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "p"}, "spec": {"childGroups": ["c"]}}],
               [{"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "p"}, "spec": {"childGroups": ["c"]}},
                {"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "c"}, "spec": {"podSelector": {}}}]),
+    "TW107": ([{"apiVersion": A, "kind": "Tier", "metadata": {"name": "t"}, "spec": {"priority": 220}},
+               {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+                "metadata": {"name": "c"}, "spec": {"tier": "Admin", "priority": 1, "subject": {"namespaces": {}}}}],
+              [{"apiVersion": A, "kind": "Tier", "metadata": {"name": "t"}, "spec": {"priority": 221}},
+               {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+                "metadata": {"name": "c"}, "spec": {"tier": "Admin", "priority": 1, "subject": {"namespaces": {}}}}]),
+    "TW115": ([{"apiVersion": "tierwall.dev/v1alpha1", "kind": "ConnectivityTest", "metadata": {"name": "t"},
+                "spec": {"cases": [{"from": "x/a", "to": "x/b", "port": 80, "expect": "Maybe"}]}}],
+              [{"apiVersion": "tierwall.dev/v1alpha1", "kind": "ConnectivityTest", "metadata": {"name": "t"},
+                "spec": {"cases": [{"from": "x/a", "to": "x/b", "port": 80, "expect": "Allow"}]}}]),
+    "TW202": ([namespace("dup"), namespace("dup")], [namespace("dup")]),
+    "TW203": ([pod("x", "far", "10.10.9.3", node="node-9")], [pod("x", "near", "10.10.9.3", node="node-1")]),
+    "TW204": ([{"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "nosvc", "namespace": "x"}, "subsets": []}],
+              [service("x", "svc", {"pod": "a"}, [(80, 80, "TCP")]),
+               {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "svc", "namespace": "x"}, "subsets": []}]),
+    "TW205": ([{**pod("x", "h", "10.10.9.4", host_network=True, node="nowhere"), "status": {"phase": "Running"}}],
+              [pod("x", "h", "172.18.0.3", host_network=True, node="node-1")]),
+    "TW212": ([acnp("a", {"priority": 1, **X, "ingress": [rule("Drop", from_=None, **{"from": [{"externalEntitySelector": {}}]})]})],
+              [acnp("a", {"priority": 1, **X, "ingress": [rule("Drop", "y")]})]),
+    "TW213": ([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "manual", "namespace": "x"},
+                "spec": {"ports": [{"port": 80}]}},
+               {"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "g"},
+                "spec": {"serviceReference": {"name": "manual", "namespace": "x"}}}],
+              [service("x", "auto", {"pod": "a"}, [(80, 80, "TCP")]),
+               {"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "g"},
+                "spec": {"serviceReference": {"name": "auto", "namespace": "x"}}}]),
+    "TW214": ([{"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "p"}, "spec": {"childGroups": ["c"]}},
+               {"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "c"}, "spec": {"childGroups": ["g"]}},
+               {"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "g"}, "spec": {"podSelector": {}}}],
+              [{"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "p"}, "spec": {"childGroups": ["c"]}},
+               {"apiVersion": A, "kind": "ClusterGroup", "metadata": {"name": "c"}, "spec": {"podSelector": {}}}]),
+    "TW216": ([acnp("a", {"priority": 1, **X, "ingress": [{"action": "Drop", "from": [
+                {"namespaceSelector": {}, "scope": "ClusterSet"}]}]})],
+              [acnp("a", {"priority": 1, **X, "ingress": [{"action": "Drop", "from": [{"namespaceSelector": {}}]}]})]),
+    "TW217": ([{"apiVersion": A, "kind": "Group", "metadata": {"name": "g", "namespace": "x"},
+                "spec": {"namespaceSelector": {}}},
+               {"apiVersion": A, "kind": "NetworkPolicy", "metadata": {"name": "n", "namespace": "x"},
+                "spec": {"priority": 1, "appliedTo": [{"group": "g"}], "ingress": [rule("Drop")]}}],
+              [{"apiVersion": A, "kind": "Group", "metadata": {"name": "g", "namespace": "x"},
+                "spec": {"podSelector": {}}},
+               {"apiVersion": A, "kind": "NetworkPolicy", "metadata": {"name": "n", "namespace": "x"},
+                "spec": {"priority": 1, "appliedTo": [{"group": "g"}], "ingress": [rule("Drop")]}}]),
+    "TW218": ([acnp("a", {"priority": 1, "appliedTo": [{"nodeSelector": {}}], "ingress": [rule("Drop")]})],
+              [acnp("a", {"priority": 1, "appliedTo": [{"podSelector": {}}], "ingress": [rule("Drop")]})]),
+    "TW219": ([acnp("a", {"priority": 1, "appliedTo": [{}], "ingress": [rule("Drop")]})],
+              [acnp("a", {"priority": 1, "appliedTo": [{"podSelector": {}}], "ingress": [rule("Drop")]})]),
+    "TW220": ([acnp("a", {"priority": 1, **X, "ingress": [rule("Drop", protocols=[{"igmp": {"igmpType": 17}}])]})],
+              [acnp("a", {"priority": 1, **X, "ingress": [rule("Drop", protocols=[{"icmp": {}}])]})]),
+    "TW221": ([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hl", "namespace": "x"},
+                "spec": {"clusterIP": "None", "selector": {"pod": "a"}, "ports": [{"port": 80}]}},
+               acnp("a", {"priority": 1, **X, "egress": [{"action": "Drop", "toServices": [{"name": "hl", "namespace": "x"}]}]})],
+              [service("x", "cip", {"pod": "a"}, [(80, 80, "TCP")]),
+               acnp("a", {"priority": 1, **X, "egress": [{"action": "Drop", "toServices": [{"name": "cip", "namespace": "x"}]}]})]),
+    "TW222": ([{"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy", "metadata": {"name": "a"},
+                "spec": {"priority": 1, "subject": {"namespaces": {}}, "ingress": [{"action": "Deny", "from": [{"future": {}}]}]}}],
+              [{"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy", "metadata": {"name": "a"},
+                "spec": {"priority": 1, "subject": {"namespaces": {}}, "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}]}}]),
+    "TW223": ([{**CALICO_GNP("all()"), "spec": {"selector": "all()", "doNotTrack": True, "applyOnForward": True}}],
+              [CALICO_GNP("all()")]),
+    "TW224": ([{"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkSet", "metadata": {"name": "d"},
+                "spec": {"allowedEgressDomains": ["example.com"]}}],
+              [{"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkSet", "metadata": {"name": "d"},
+                "spec": {"nets": ["192.0.2.0/24"]}}]),
+    "TW225": ([{"apiVersion": "projectcalico.org/v3", "kind": "HostEndpoint", "metadata": {"name": "h"}, "spec": {}},
+               CALICO_GNP("all()")],
+              [CALICO_GNP("all()")]),
 }
+
+
+def test_unusable_input_codes(tmp_path):
+    (tmp_path / "bad.yaml").write_text("kind: [\n")
+    (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
+    (tmp_path / "empty").mkdir()
+    for args, code in (([str(tmp_path / "nope.yaml")], "TW101"), ([str(tmp_path / "bad.yaml")], "TW102"),
+                       ([str(tmp_path / "list.yaml")], "TW103")):
+        r = CliRunner().invoke(cli, ["lint", "-f", *args, "-o", "json"])
+        assert r.exit_code == 2 and code in {f["code"] for f in json.loads(r.stdout)["findings"]}
+    r = CliRunner().invoke(cli, ["lint", "-f", str(tmp_path / "empty"), "-o", "json"])
+    assert "TW201" in {f["code"] for f in json.loads(r.stdout)["findings"]}
 
 
 def lint_codes(tmp_path, objs, name):

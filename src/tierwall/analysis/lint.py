@@ -17,6 +17,7 @@ from ..cluster import Cluster
 from ..engine import Flow, endpoint_for_pod, service_endpoints, trace_flow
 from ..engine.matrix import Tracker, compute_matrix
 from ..errors import Severity
+from ..expect import parse_tests
 from ..model import (Action, Direction, GroupPeer, IPBlockPeer, NodePeer, Peer, PodPeer, Rule, SelectorPeer,
                      ServicePeer, Verdict)
 from ..origin import Origin
@@ -62,6 +63,8 @@ def _finding(code: str, message: str, origin: Origin, rule: Rule | None = None) 
 
 def lint(cluster: Cluster) -> list[Finding]:
     """Every finding for a loaded (possibly partially invalid) cluster, errors first."""
+    if cluster.tests:  # ConnectivityTests among the inputs are checked for their format too
+        parse_tests(cluster.tests, cluster.diagnostics)
     out = [Finding(d.code, d.severity.value, d.message, d.origin,
                    CHECKS.get(d.code, ("", "", "fix the field as the message says"))[2])
            for d in cluster.diagnostics.items if d.severity is not Severity.INFO]

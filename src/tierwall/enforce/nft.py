@@ -47,8 +47,8 @@ def _q(text: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, cc: CompiledCluster, pods: list[Pod], iface: dict[str, str], table: str):
-        self.cc, self.pods, self.iface, self.table = cc, pods, iface, table
+    def __init__(self, cc: CompiledCluster, pods: list[Pod], iface: dict[str, str], table: str, log: bool = False):
+        self.cc, self.pods, self.iface, self.table, self.log = cc, pods, iface, table, log
         self.sets: dict[tuple, str] = {}
         self.by_content: dict[tuple[str, ...], str] = {}
         self.set_lines: list[str] = []
@@ -154,6 +154,11 @@ class _Compiler:
         name = f' "{rule.name}"' if rule.name else ""
         return f"{stage}|{rule.policy.ref}|{rule.direction.value} rule {rule.index}{name}|{rule.action.value}"
 
+    def _log_prefix(self, rule: Rule) -> str:
+        """A kernel log prefix naming the rule (nf_log keeps 127 bytes)."""
+        stage = rule.stage.split(":", 1)[-1]
+        return f"tw {stage} {rule.policy.ref} {rule.direction.value[0]}{rule.index} {rule.action.value}: "[-100:]
+
     def rule_lines(self, rule: Rule, pod: Pod, pass_chain: str | None) -> list[str]:
         where = f"{rule.policy.ref} {rule.label}"
         if rule.undecidable or rule.entities or rule.l4 is not None:
@@ -174,6 +179,7 @@ class _Compiler:
         if not matches:
             return []  # no port entry can match (e.g. only named ports nobody declares)
         comment = f"comment {_q(self._comment(rule))}"
+        logged = f"log prefix {_q(self._log_prefix(rule))} " if self.log and rule.action is not Action.LOG else ""
         if rule.action is Action.ALLOW:
             verdicts = ["return" if rule.direction is Direction.EGRESS else "accept"]
         elif rule.action is Action.DROP:
@@ -190,7 +196,7 @@ class _Compiler:
                 guard = "meta l4proto tcp " if v == "reject with tcp reset" else ""
                 if v == "reject with tcp reset" and "meta l4proto" in m and "meta l4proto tcp" not in m:
                     continue
-                out.append(f"    {guard}{addr}{m}counter {v} {comment}")
+                out.append(f"    {guard}{addr}{m}counter {logged}{v} {comment}")
         self.rule_count += len(out)
         return out
 
@@ -215,7 +221,8 @@ class _Compiler:
                 if sp.stage.no_match is NoMatch.DROP_IF_SELECTED and sp.isolating:
                     names = ",".join(p.ref.ref for p in sp.isolating)
                     what = "end-of-tier" if sp.stage.end_of_tier else "isolation"
-                    lines.append(f"    counter drop comment {_q(f'{what}|{names}')}")
+                    logged = f"log prefix {_q(f'tw {what} {names}: '[-100:])} " if self.log else ""
+                    lines.append(f"    counter {logged}drop comment {_q(f'{what}|{names}')}")
                     self.rule_count += 1
                     break
             if direction is Direction.INGRESS:
@@ -243,7 +250,7 @@ class _Compiler:
 
 
 def compile_ruleset(cc: CompiledCluster, iface: dict[str, str], pods: list[Pod] | None = None,
-                    table: str = TABLE_PREFIX) -> Ruleset:
+                    table: str = TABLE_PREFIX, log: bool = False) -> Ruleset:
     """The ruleset for ``pods`` (default: every pod with an IPv4 address, no hostNetwork), whose
     interfaces on the forwarding node are ``iface[pod.key]``.
 
@@ -252,4 +259,4 @@ def compile_ruleset(cc: CompiledCluster, iface: dict[str, str], pods: list[Pod] 
     """
     chosen = pods if pods is not None else [p for p in cc.inv.pods if p.ips and not p.host_network
                                             and ":" not in p.ip and p.key in iface]
-    return _Compiler(cc, chosen, iface, table).build()
+    return _Compiler(cc, chosen, iface, table, log).build()

@@ -29,8 +29,9 @@ from ..common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, handle_errors, input_opti
               help="YAML mapping namespace/pod → host-side interface (default: the lab's names).")
 @click.option("--table", default="tierwall", show_default=True, help="The nftables table tierwall owns.")
 @click.option("--apply", "do_apply", is_flag=True, help="Load the ruleset with nft -f (atomically).")
+@click.option("--log", "log", is_flag=True, help="Also log every verdict with a prefix naming tier, policy, rule.")
 @handle_errors
-def enforce(paths, cni, verbose, node, iface_map, table, do_apply):
+def enforce(paths, cni, verbose, node, iface_map, table, do_apply, log):
     """Compile the policies to an nftables ruleset (printed, or loaded with --apply)."""
     cluster = load(paths, cni, verbose)
     pods = [p for p in cluster.inventory.pods if p.ips and not p.host_network and ":" not in p.ip
@@ -42,7 +43,7 @@ def enforce(paths, cni, verbose, node, iface_map, table, do_apply):
     else:
         mapping = {p.key: f"{prefix_of('default')}v{p.index}"[:15] for p in pods}
     pods = [p for p in pods if p.key in mapping]
-    ruleset = compile_ruleset(cluster.compiled, mapping, pods, table)
+    ruleset = compile_ruleset(cluster.compiled, mapping, pods, table, log)
     for note in ruleset.unsupported:
         stderr().print(Text("unsupported", style="yellow") + Text(f": {note}"))
     if do_apply:
