@@ -34,6 +34,10 @@ def check(paths, cni, verbose, test_paths, output):
             else:
                 diags.warning(raw.origin, f"{raw.kind} in a --tests file is not a ConnectivityTest; ignored "
                                           f"(give cluster objects with -f)", "TW207")
+    unique = {}
+    for raw in test_raws:  # a file given both with -f (inside a directory) and with --tests counts once
+        unique.setdefault((raw.origin.file, raw.origin.doc, raw.origin.line), raw)
+    test_raws = list(unique.values())
     if not test_raws:
         raise UsageError("no ConnectivityTest found: give one with --tests FILE or among the -f inputs")
     cases = parse_tests(test_raws, diags)
