@@ -157,3 +157,12 @@ def test_stdin_input(tmp_path):
                                                                                     pod("x", "a", "10.0.0.1"),
                                                                                     pod("x", "b", "10.0.0.2")]))
     assert r.exit_code == 0, r.output
+
+
+def test_tests_given_with_f_and_tests_count_once(tmp_path):
+    """Regression: the demo passed a bundle directory with -f and its tests/ with --tests, and
+    every case ran twice."""
+    write(tmp_path, "c.yaml", world() + [DENY_X])
+    tests = write(tmp_path, "t.yaml", [make_tests({"from": "y/a", "to": "x/a", "port": 80, "expect": "Allow"})])
+    r = invoke("check", "-f", str(tmp_path), "--tests", tests, "-o", "json")
+    assert json.loads(r.stdout)["summary"]["total"] == 1
