@@ -126,13 +126,69 @@ def admin_policy(draw, index):
             "metadata": {"name": f"anp{index}"}, "spec": spec}
 
 
+CALICO_SELECTORS = ["all()", "app == 'a'", "app != 'b'", "app in {'a', 'c'}", "has(app)", "!has(tier)",
+                    "team == 'red'", "pcns.team == 'red'", "app == 'a' || app == 'b'"]
+CALICO_NS_SELECTORS = ["all()", "team == 'red'", "team != 'blue'", "projectcalico.org/name == 'n1'"]
+
+
 @st.composite
-def scenario(draw):
-    """(objects, cni): a cluster with 0-3 NetworkPolicies and, for antrea, 0-3 tiered policies."""
+def calico_entity(draw):
+    out = {}
+    if draw(st.booleans()):
+        out["selector"] = draw(st.sampled_from(CALICO_SELECTORS))
+    if draw(st.integers(0, 3)) == 0:
+        out["notSelector"] = draw(st.sampled_from(CALICO_SELECTORS[1:]))
+    if draw(st.integers(0, 3)) == 0:
+        out["namespaceSelector"] = draw(st.sampled_from(CALICO_NS_SELECTORS))
+    if draw(st.integers(0, 3)) == 0:
+        out["nets"] = [draw(st.sampled_from(["10.0.0.0/30", "10.0.0.0/24"]))]
+    return out
+
+
+@st.composite
+def calico_policy(draw, index):
+    tier = draw(st.sampled_from(["default", "security"]))
+    spec = {"tier": tier, "selector": draw(st.sampled_from(CALICO_SELECTORS)),
+            "types": draw(st.sampled_from([["Ingress"], ["Egress"], ["Ingress", "Egress"]]))}
+    if draw(st.booleans()):
+        spec["order"] = draw(st.sampled_from([1, 100, 1000]))
+    for direction in spec["types"]:
+        rules = []
+        for _ in range(draw(st.integers(0, 2))):
+            rule = {"action": draw(st.sampled_from(["Allow", "Deny", "Pass", "Log"]))}
+            src, dst = draw(calico_entity()), draw(calico_entity())
+            if draw(st.booleans()):
+                rule["protocol"] = draw(st.sampled_from(["TCP", "UDP"]))
+                ports = draw(st.lists(st.sampled_from([80, "8000:8100", "http", 53]), min_size=1, max_size=2))
+                if rule["protocol"] == "UDP":
+                    ports = [53]
+                dst["ports"] = ports
+            if src:
+                rule["source"] = src
+            if dst:
+                rule["destination"] = dst
+            rules.append(rule)
+        spec[direction.lower()] = rules
+    namespaced = draw(st.booleans())
+    md = {"name": f"{tier}.cp{index}"}
+    if namespaced:
+        md["namespace"] = draw(st.sampled_from(NAMESPACES))
+    return {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy" if namespaced else "GlobalNetworkPolicy",
+            "metadata": md, "spec": spec}
+
+
+@st.composite
+def scenario(draw, cnis=("generic", "antrea", "calico")):
+    """(objects, cni): a cluster with 0-3 NetworkPolicies, 0-2 AdminNetworkPolicies and, for
+    antrea and calico, 0-3 tiered policies of that CNI."""
     objs = draw(cluster())
-    cni = draw(st.sampled_from(["generic", "antrea"]))
+    cni = draw(st.sampled_from(list(cnis)))
     objs += [draw(network_policy(i)) for i in range(draw(st.integers(0, 3)))]
     if cni == "antrea":
         objs += [draw(antrea_policy(i)) for i in range(draw(st.integers(0, 3)))]
+    if cni == "calico":
+        objs.append({"apiVersion": "projectcalico.org/v3", "kind": "Tier", "metadata": {"name": "security"},
+                     "spec": {"order": 100, "defaultAction": draw(st.sampled_from(["Deny", "Pass"]))}})
+        objs += [draw(calico_policy(i)) for i in range(draw(st.integers(0, 3)))]
     objs += [draw(admin_policy(i)) for i in range(draw(st.integers(0, 2)))]
     return objs, cni

@@ -16,7 +16,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,11 +224,3 @@ def _pythonpath() -> str:
     here = Path(__file__).resolve().parents[2]
     return os.pathsep.join([str(here), os.environ.get("PYTHONPATH", "")])
 
-
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..addresses import parse_ip
-from ..inventory import Pod
 from ..model import (Action, Direction, FQDNPeer, GroupPeer, IPBlockPeer, NodePeer, NoMatch, NothingPeer, Peer,
                      PodPeer, PortMatch, Rule, SelectorPeer, ServicePeer, Verdict)
 from .compile import CompiledCluster
@@ -438,6 +437,3 @@ def _overrides(result: MatrixResult, egress: np.ndarray) -> None:
             if (i, j) not in result.overrides:
                 result.overrides[(i, j)] = ALLOW  # the host side has no egress policy
 
-
-def pod_of(result: MatrixResult, i: int) -> Pod | None:
-    return result.endpoints[i].pod
