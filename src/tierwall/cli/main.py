@@ -17,11 +17,13 @@ from .commands.trace import trace
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tierwall")
 def cli() -> None:
-    """Offline trace and checks for tiered Kubernetes network policy.
+    """Tiered Kubernetes network policy, offline and on real packets.
 
-    Reads Kubernetes NetworkPolicies and Antrea tiers, policies and groups (with the
-    Namespaces, Pods, workloads, Services and Nodes they select) from YAML, and answers
-    what happens to a flow, and whether the cluster meets its ConnectivityTests.
+    Reads Kubernetes NetworkPolicies, Antrea tiers, policies and groups, Calico tiers,
+    policies and network sets, and AdminNetworkPolicies (with the Namespaces, Pods,
+    workloads, Services and Nodes they select) into one model, and answers what happens to a
+    flow (trace), whether the cluster meets its tests (check), who reaches whom (matrix),
+    what is wrong (lint), what a change changes (diff), and proves it in the kernel (lab).
     """
 
 
