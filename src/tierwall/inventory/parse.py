@@ -18,7 +18,18 @@ PROTOCOLS = ("TCP", "UDP", "SCTP")
 TOP_LEVEL = {"apiVersion", "kind", "metadata", "spec", "status"}
 
 
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def labels_of(r: ObjectReader, md: dict | None, path: tuple) -> dict[str, str]:
+    if md is not None and not isinstance(md, dict):
+        r.error(path, "metadata must be a mapping")
+        return {}
     labels = (md or {}).get("labels") or {}
     if not isinstance(labels, dict):
         r.error(path + ("labels",), "labels must be a mapping")
@@ -56,7 +67,7 @@ def parse_node(raw: RawObject, diags: Diagnostics) -> Node | None:
         rank = {"InternalIP": 0, "ExternalIP": 1}.get(a.get("type"), 2)
         addrs.append((rank, addr))
     spec = r.mapping(raw.data, "spec", ()) or {}
-    cidrs = [c for c in (spec.get("podCIDRs") or []) if isinstance(c, str)]
+    cidrs = [c for c in _list(spec.get("podCIDRs")) if isinstance(c, str)]
     if isinstance(spec.get("podCIDR"), str) and spec["podCIDR"] not in cidrs:
         cidrs.insert(0, spec["podCIDR"])
     for i, c in enumerate(cidrs):
@@ -115,11 +126,11 @@ def parse_pod(raw: RawObject, diags: Diagnostics) -> Pod | None:
         diags.info(raw.origin, f"pod is {phase}: it holds no IP and takes no traffic; ignored", "TW301")
         return None
     ips: list[str] = []
-    for i, entry in enumerate(status.get("podIPs") or []):
+    for i, entry in enumerate(_list(status.get("podIPs"))):
         ip = entry.get("ip") if isinstance(entry, dict) else None
         if ip and ip not in ips:
             ips.append(str(ip))
-    if status.get("podIP") and str(status["podIP"]) not in ips:
+    if isinstance(status.get("podIP"), str) and status["podIP"] not in ips:
         ips.insert(0, str(status["podIP"]))
     for ip in ips:
         try:
@@ -155,10 +166,17 @@ def parse_service(raw: RawObject, diags: Diagnostics) -> Service | None:
         target = p.get("targetPort", num)
         if isinstance(target, str) and target.isdigit():
             target = int(target)
+        if isinstance(target, bool) or not isinstance(target, (int, str)) or \
+                (isinstance(target, int) and not 1 <= target <= 65535):
+            r.error(pp + ("targetPort",), f"targetPort {target!r} must be a port number or a container port name")
+            continue
         if num is not None:
             ports.append(ServicePort(str(p.get("name") or ""), int(num), proto, target))
-    ips = [str(ip) for ip in (spec.get("clusterIPs") or []) if ip and ip != "None"]
+    ips = [str(ip) for ip in _list(spec.get("clusterIPs")) if ip and ip != "None"]
     cip = spec.get("clusterIP")
+    if cip and not isinstance(cip, str):
+        r.error(("spec", "clusterIP"), f"clusterIP {cip!r} must be a string")
+        return None
     if cip and cip != "None" and str(cip) not in ips:
         ips.insert(0, str(cip))
     for ip in ips:
@@ -178,16 +196,16 @@ def endpoint_addresses(raw: RawObject) -> tuple[str, str, list[str]]:
     ns = raw.namespace or "default"
     addrs: list[str] = []
     if raw.kind == "Endpoints":
-        for subset in raw.data.get("subsets") or []:
-            for a in (subset or {}).get("addresses") or []:
+        for subset in _list(raw.data.get("subsets")):
+            for a in _list(_dict(subset).get("addresses")):
                 if isinstance(a, dict) and a.get("ip"):
                     addrs.append(str(a["ip"]))
         return ns, raw.name, addrs
-    svc = (raw.metadata.get("labels") or {}).get("kubernetes.io/service-name", "")
-    for ep in raw.data.get("endpoints") or []:
+    svc = _dict(raw.metadata.get("labels")).get("kubernetes.io/service-name", "")
+    for ep in _list(raw.data.get("endpoints")):
         if not isinstance(ep, dict):
             continue
-        if (ep.get("conditions") or {}).get("ready") is False:
+        if _dict(ep.get("conditions")).get("ready") is False:
             continue
-        addrs.extend(str(a) for a in ep.get("addresses") or [])
+        addrs.extend(str(a) for a in _list(ep.get("addresses")))
     return ns, str(svc), addrs

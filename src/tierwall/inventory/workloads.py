@@ -21,8 +21,9 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
 
 
 def _owners(raw_meta: dict) -> list[tuple[str, str]]:
+    refs = raw_meta.get("ownerReferences")
     return [(str(o.get("kind")), str(o.get("name")))
-            for o in raw_meta.get("ownerReferences") or [] if isinstance(o, dict)]
+            for o in (refs if isinstance(refs, list) else []) if isinstance(o, dict)]
 
 
 def synthesize(workloads: list[RawObject], pods: list[Pod], pod_raws: list[RawObject],
@@ -76,7 +77,8 @@ def _template(raw: RawObject, r: ObjectReader) -> tuple[dict | None, dict | None
     if tpl is None:
         return None, None, ()
     podspec = r.mapping(tpl, "spec", path + ("template",), required=True)
-    return tpl.get("metadata") or {}, podspec, path + ("template", "spec")
+    meta = r.mapping(tpl, "metadata", path + ("template",)) or {}
+    return meta, podspec, path + ("template", "spec")
 
 
 def _count(raw: RawObject, r: ObjectReader) -> int:
@@ -93,6 +95,10 @@ def _count(raw: RawObject, r: ObjectReader) -> int:
     return n
 
 
+def _labels(value) -> dict:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def _pods_for(raw: RawObject, nodes: dict[str, Node], diags: Diagnostics, taken: set[str]) -> list[Pod]:
     r = ObjectReader(raw, diags)
     meta, podspec, path = _template(raw, r)
@@ -101,13 +107,13 @@ def _pods_for(raw: RawObject, nodes: dict[str, Node], diags: Diagnostics, taken:
     ns = raw.namespace or "default"
     owner = f"{raw.kind}/{raw.name}"
     if raw.kind == "DaemonSet":
-        sel = LabelSelector.from_labels(podspec.get("nodeSelector") or {})
+        sel = LabelSelector.from_labels(_labels(podspec.get("nodeSelector")))
         placement = [n.name for n in sorted(nodes.values(), key=lambda n: n.name) if sel.matches(n.labels)]
         if not nodes:
             placement = [""]
     else:
         fixed = str(podspec.get("nodeName") or "")
-        sel = LabelSelector.from_labels(podspec.get("nodeSelector") or {})
+        sel = LabelSelector.from_labels(_labels(podspec.get("nodeSelector")))
         candidates = [n.name for n in sorted(nodes.values(), key=lambda n: n.name) if sel.matches(n.labels)]
         count = _count(raw, r)
         if fixed:

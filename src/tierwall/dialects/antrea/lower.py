@@ -38,7 +38,7 @@ def lower_antrea_policy(raw: RawObject, ctx: Context) -> Policy | None:
     if spec is None:
         return None
     # 1. the tier must exist
-    tier_name = resolve_tier_name(spec.get("tier"))
+    tier_name = resolve_tier_name(r.string(spec, "tier", ("spec",)))
     tier = ctx.tiers.get(tier_name)
     if tier is None:
         r.error(("spec", "tier"), f"tier {tier_name} does not exist")
@@ -60,7 +60,7 @@ def lower_antrea_policy(raw: RawObject, ctx: Context) -> Policy | None:
     # 3. rule names unique across both directions
     seen: dict[str, tuple] = {}
     for d, k, i, e in all_rules:
-        name = e.get("name")
+        name = r.string(e, "name", ("spec", k, i))
         if name:
             if name in seen:
                 r.error(("spec", k, i, "name"), "rules names must be unique within the policy")
@@ -135,8 +135,8 @@ def _lower_rule(r: ObjectReader, ctx: Context, ref: PolicyRef, direction: Direct
         kinds = sorted({k for p in l7 if isinstance(p, dict) for k in p})
         undecidable = (f"L7 rule ({', '.join(kinds) or 'l7Protocols'}): traffic that matches L3/L4 goes to the L7 "
                        f"engine, which allows matching requests and drops the others")
-    name = entry.get("name") or ""
-    return Rule(ref, direction, index, str(name), Action(action), applied, peers, ports, stage,
+    name = entry.get("name") if isinstance(entry.get("name"), str) else ""
+    return Rule(ref, direction, index, name, Action(action), applied, peers, ports, stage,
                 sort_key=(priority, index, ref.name, ref.namespace, ref.kind), tie_key=(priority, index),
                 origin=r.raw.at(path), undecidable=undecidable)
 

@@ -213,7 +213,7 @@ def _protocol(r: ObjectReader, value: Any, path: tuple) -> str | None:
             r.error(path, f"protocol number {value} is out of range [1, 255]")
             return None
         return PROTOCOL_BY_NUMBER.get(value, f"#{value}")
-    if value not in PROTOCOL_NAMES:
+    if not isinstance(value, str) or value not in PROTOCOL_NAMES:
         r.error(path, f"protocol {value!r} is not one of {', '.join(PROTOCOL_NAMES)} or a number 1-255")
         return None
     return value.upper()
