@@ -1,3 +1,5 @@
+"""``python -m tierwall.cli``."""
+
 from .main import main
 
 main()
