@@ -1,20 +1,35 @@
-"""``tierwall``: the click group. Commands live in ``cli/commands``; no logic here."""
+"""``tierwall``: the click group. Commands live in ``cli/commands`` and are imported only when
+used, so ``tierwall check`` does not pay for numpy, the matrix engine or the lab."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from .. import __version__
-from .commands.check import check
-from .commands.diff import diff
-from .commands.enforce import enforce, lab
-from .commands.get import explain, get
-from .commands.lint import lint
-from .commands.matrix import matrix
-from .commands.trace import trace
+
+COMMANDS = {
+    "trace": "trace:trace", "check": "check:check", "matrix": "matrix:matrix", "lint": "lint:lint",
+    "diff": "diff:diff", "get": "get:get", "explain": "get:explain", "enforce": "enforce:enforce",
+    "lab": "enforce:lab",
+}
+"""Command name → ``module:attribute`` under ``tierwall.cli.commands``."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        return getattr(importlib.import_module(f"tierwall.cli.commands.{module}"), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tierwall")
 def cli() -> None:
     """Tiered Kubernetes network policy, offline and on real packets.
@@ -25,17 +40,6 @@ def cli() -> None:
     flow (trace), whether the cluster meets its tests (check), who reaches whom (matrix),
     what is wrong (lint), what a change changes (diff), and proves it in the kernel (lab).
     """
-
-
-cli.add_command(trace)
-cli.add_command(check)
-cli.add_command(matrix)
-cli.add_command(lint)
-cli.add_command(diff)
-cli.add_command(get)
-cli.add_command(explain)
-cli.add_command(enforce)
-cli.add_command(lab)
 
 
 def main() -> None:

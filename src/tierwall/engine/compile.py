@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-
-import numpy as np
-
 from ..addresses import parse_ip
 from ..inventory import Inventory, Pod
 from ..inventory.profiles import effective_pod_labels
@@ -192,7 +189,15 @@ class CompiledCluster:
         n = len(self.inv.pods)
         self._by_pod: list[dict] = [{} for _ in range(n)]
 
-        def members(bits: int) -> np.ndarray:
+        def members(bits: int):
+            if bits.bit_count() < 256:  # few members: walk the set bits (no numpy import for small inputs)
+                out = []
+                while bits:
+                    low = bits & -bits
+                    out.append(low.bit_length() - 1)
+                    bits ^= low
+                return out
+            import numpy as np
             raw = bits.to_bytes(max(1, (n + 7) // 8), "little")
             return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:n])
 
