@@ -190,7 +190,7 @@ class CompiledCluster:
         self._by_pod: list[dict] = [{} for _ in range(n)]
 
         def members(bits: int):
-            if bits.bit_count() < 256:  # few members: walk the set bits (no numpy import for small inputs)
+            if n < 2048 and bits.bit_count() < 256:  # small: walk the set bits (no numpy import)
                 out = []
                 while bits:
                     low = bits & -bits
