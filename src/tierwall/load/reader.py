@@ -228,12 +228,10 @@ def _construct(node: Any, loader: Any) -> Any:
     bookkeeping: the common tags are converted inline and everything else (merge keys, YAML
     1.1 number forms, floats, timestamps) is handed to the constructor itself."""
     memo: dict[int, Any] = {}
+    scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
 
     def build(n: Any) -> Any:
-        key = id(n)
-        if key in memo:
-            return memo[key]  # an alias: the same object, as the constructor would give
-        if isinstance(n, yaml.ScalarNode):
+        if n.__class__ is scalar:  # scalars are immutable: an alias may simply be rebuilt
             tag, value = n.tag, n.value
             if tag == _STR:
                 return value
@@ -244,18 +242,23 @@ def _construct(node: Any, loader: Any) -> Any:
             if tag.startswith("tag:yaml.org,2002:"):
                 return loader.construct_object(n, deep=True)
             return value  # an application tag (e.g. !Ref): keep the text
-        if isinstance(n, yaml.SequenceNode):
+        key = id(n)
+        if key in memo:
+            return memo[key]  # an alias of a collection: the same object, as the constructor gives
+        if n.__class__ is sequence:
             out: list = []
             memo[key] = out
             out.extend(build(v) for v in n.value)
             return out
-        if any(getattr(k, "tag", "") == "tag:yaml.org,2002:merge" for k, _ in n.value):
-            data = loader.construct_object(n, deep=True)
-            memo[key] = data
-            return data
+        pairs = n.value
+        for k, _ in pairs:
+            if k.tag == "tag:yaml.org,2002:merge":
+                data = loader.construct_object(n, deep=True)
+                memo[key] = data
+                return data
         mapping: dict = {}
         memo[key] = mapping
-        for k, v in n.value:
+        for k, v in pairs:
             kk = build(k)
             try:
                 mapping[kk] = build(v)
