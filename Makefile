@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo test lint clean
+.PHONY: install prereqs demo test clean
 
 $(BIN)/tierwall: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ demo: install
 	$(BIN)/tierwall trace -f examples/org-baseline/ --from dev-app/web-0 --to kube-system/coredns-0 \
 		--port 53 --protocol UDP
 
-test: install
+# The lab tests need root, nftables, iproute2 and ping (Debian packages): installed when missing.
+prereqs:
+	@command -v nft >/dev/null && command -v ip >/dev/null && command -v ping >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 iputils-ping)
+
+test: install prereqs
 	$(BIN)/python -m pytest -q
 
 clean:
