@@ -3,7 +3,7 @@ peers, ports, validation."""
 
 import pytest
 
-from helpers import build, errors_of, node, pod, run_trace, verdict, warnings_of, world
+from helpers import build, errors_of, pod, run_trace, verdict, warnings_of, world
 
 NSX = lambda n: {"matchLabels": {"ns": n}}  # noqa: E731
 

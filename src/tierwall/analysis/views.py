@@ -82,7 +82,7 @@ def raw_index(cluster: Cluster) -> dict[tuple[str, str, str], RawObject]:
     return out
 
 
-def _raw_of(cluster: Cluster, policy: Policy, index) -> RawObject | None:
+def _raw_of(policy: Policy, index) -> RawObject | None:
     o = policy.ref.origin
     return index.get((o.file, str(o.doc), str(o.line)))
 
@@ -161,7 +161,7 @@ def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, 
     else:
         ordered = sorted(policies, key=lambda p: (p.ref.namespace, p.ref.name))
     for rank, p in enumerate(ordered, start=1):
-        raw = _raw_of(cluster, p, index)
+        raw = _raw_of(p, index)
         nodes = span(cluster, p)
         row = ([p.ref.namespace or "-"] if show_ns else []) + [p.ref.name]
         tier = p.ref.tier or model.stage(p.stage).title

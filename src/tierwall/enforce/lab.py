@@ -144,7 +144,6 @@ class Lab:
         for line in run("ip", "netns", "list", check=False).stdout.splitlines():
             ns = line.split()[0] if line.strip() else ""
             if ns.startswith(self.prefix + "-"):
-                run("ip", "netns", "pids", ns, check=False)
                 for pid in run("ip", "netns", "pids", ns, check=False).stdout.split():
                     try:
                         os.kill(int(pid), 9)

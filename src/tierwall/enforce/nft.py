@@ -80,26 +80,26 @@ class _Compiler:
         if isinstance(peer, NothingPeer):
             return []
         if isinstance(peer, GroupPeer):
-            out: list[str] = []
-            for m in peer.members:
-                sub = self._addresses(m, subject_ns)
-                if sub is None:
-                    return None
-                out += sub
-            return out
+            return self._union(peer.members, subject_ns)
         return None  # ServicePeer, FQDNPeer
+
+    def _union(self, peers, subject_ns: str) -> list[str] | None:
+        out: list[str] = []
+        for peer in peers:
+            sub = self._addresses(peer, subject_ns)
+            if sub is None:
+                return None
+            out += sub
+        return out
 
     def set_for(self, rule: Rule, subject_ns: str) -> str | None:
         relative = any(isinstance(p, PodPeer) and p.namespaces.relative for p in rule.peers)
         key = (id(rule), subject_ns if relative else "")
         if key in self.sets:
             return self.sets[key]
-        addresses: list[str] = []
-        for peer in rule.peers:
-            sub = self._addresses(peer, subject_ns)
-            if sub is None:
-                return None
-            addresses += sub
+        addresses = self._union(rule.peers, subject_ns)
+        if addresses is None:
+            return None
         nets = tuple(sorted({str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(a) for a in addresses)},
                             key=lambda t: ipaddress.ip_network(t)))
         name = self.by_content.get(nets)

@@ -156,7 +156,7 @@ class Request:
         return out
 
 
-def check_protocol(protocol: str, port, icmp_type, icmp_code) -> str:
+def check_protocol(protocol: str, port) -> str:
     proto = (protocol or "TCP").upper()
     if proto not in PROTOCOLS:
         raise UsageError(f"protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")

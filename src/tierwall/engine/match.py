@@ -9,7 +9,7 @@ from enum import Enum
 
 from ..addresses import parse_ip
 from ..model import (Direction, EntityMatch, FQDNPeer, GroupPeer, IPBlockPeer, L4Match, NodePeer, NothingPeer, Peer,
-                     PodPeer, PortMatch, PortRange, Rule, SelectorPeer, ServicePeer)
+                     PodPeer, PortMatch, Rule, SelectorPeer, ServicePeer)
 from .compile import CompiledCluster
 from .flow import Endpoint, Flow, service_endpoints
 

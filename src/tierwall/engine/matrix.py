@@ -24,7 +24,7 @@ from ..addresses import parse_ip
 from ..model import (Action, Direction, FQDNPeer, GroupPeer, IPBlockPeer, NodePeer, NoMatch, NothingPeer, Peer,
                      PodPeer, PortMatch, Rule, SelectorPeer, ServicePeer, Verdict)
 from .compile import CompiledCluster
-from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod
+from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod, service_endpoints
 from .match import Match, rule_matches
 from .portclasses import PortClass, default_port_classes
 
@@ -225,7 +225,6 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
         for e in rule.entities:
             if e.service is not None:
                 svc = cc.inv.service(f"{e.service[0]}/{e.service[1]}")
-                from .flow import service_endpoints
                 ips = {b.ip for b in service_endpoints(cc.inv, svc)} if svc else set()
                 columns.append(np.array([ep.ip in ips for ep in endpoints]))
     ints: list[np.ndarray] = [np.array([{"pod": 0, "hostNetwork pod": 1, "node": 2, "external": 3}[e.kind]

@@ -18,8 +18,6 @@ INVENTORY_KINDS = frozenset({"Namespace", "Node", "Pod", "Service", "Endpoints",
                              "ServiceAccount", *WORKLOAD_KINDS})
 """Core kinds the inventory reads (ServiceAccount is accepted and needs no modelling)."""
 
-NAMESPACED_KINDS_DEFAULT = "default"
-
 
 def build_inventory(raws: list[RawObject], diags: Diagnostics) -> Inventory:
     """Build the inventory from every inventory-kind object in ``raws``.
@@ -68,7 +66,7 @@ def build_inventory(raws: list[RawObject], diags: Diagnostics) -> Inventory:
             diags.warning(pod.origin, f"Pod {pod.key} is declared twice; the last one wins", "TW202")
         seen[pod.key] = pod
     pods = list(seen.values())
-    made, groups = synthesize(workloads, pods, [r for r in pod_raws], inv.nodes, diags)
+    made, groups = synthesize(workloads, pods, pod_raws, inv.nodes, diags)
     inv.workloads = groups
     pods.extend(made)
 

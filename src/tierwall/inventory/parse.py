@@ -56,7 +56,7 @@ def parse_node(raw: RawObject, diags: Diagnostics) -> Node | None:
         return None
     status = r.mapping(raw.data, "status", ()) or {}
     addrs: list[tuple[int, str]] = []
-    for i, a in enumerate(r.sequence(status, "addresses", ("status",)) or []):
+    for a in r.sequence(status, "addresses", ("status",)) or []:
         if not isinstance(a, dict):
             continue
         addr = str(a.get("address") or "")
@@ -70,7 +70,7 @@ def parse_node(raw: RawObject, diags: Diagnostics) -> Node | None:
     cidrs = [c for c in _list(spec.get("podCIDRs")) if isinstance(c, str)]
     if isinstance(spec.get("podCIDR"), str) and spec["podCIDR"] not in cidrs:
         cidrs.insert(0, spec["podCIDR"])
-    for i, c in enumerate(cidrs):
+    for c in cidrs:
         try:
             ipaddress.ip_network(c, strict=False)
         except ValueError:
@@ -126,7 +126,7 @@ def parse_pod(raw: RawObject, diags: Diagnostics) -> Pod | None:
         diags.info(raw.origin, f"pod is {phase}: it holds no IP and takes no traffic; ignored", "TW301")
         return None
     ips: list[str] = []
-    for i, entry in enumerate(_list(status.get("podIPs"))):
+    for entry in _list(status.get("podIPs")):
         ip = entry.get("ip") if isinstance(entry, dict) else None
         if ip and ip not in ips:
             ips.append(str(ip))

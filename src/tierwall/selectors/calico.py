@@ -244,14 +244,6 @@ def labels_used(node: Node) -> set[str]:
     return set()
 
 
-def conjunction(*nodes: Node | None) -> Node:
-    """``a && b && ...`` of the given nodes (``None`` skipped; nothing = ``all()``)."""
-    parts = tuple(n for n in nodes if n is not None and not isinstance(n, All))
-    if not parts:
-        return All()
-    return parts[0] if len(parts) == 1 else And(parts)
-
-
 # --- parser -----------------------------------------------------------------------------------
 
 class _Parser:

@@ -83,10 +83,11 @@ def _lab_errors(fn):
 def lab_up(paths, cni, verbose, name):
     """Create the pods' namespaces, veths, servers, and load the ruleset."""
     cluster = load(paths, cni, verbose)
-    ruleset = Lab(name).up(cluster)
+    the_lab = Lab(name)
+    ruleset = the_lab.up(cluster)
     for note in ruleset.unsupported:
         stderr().print(Text("unsupported", style="yellow") + Text(f": {note}"))
-    stderr().print(f"lab {name} is up: {len(Lab(name).pods_of(cluster))} pods, {ruleset.rules} rules")
+    stderr().print(f"lab {name} is up: {len(the_lab.pods_of(cluster))} pods, {ruleset.rules} rules")
     sys.exit(EXIT_OK)
 
 

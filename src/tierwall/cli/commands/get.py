@@ -6,7 +6,6 @@ import sys
 
 import click
 import yaml
-from rich import box
 from rich.table import Table
 
 from ...analysis.views import KINDS, explain_pod, get as run_get, resolve_kind
@@ -88,7 +87,6 @@ def explain_pod_cmd(pod_key, paths, cni, verbose, output):
             console.print("  none", markup=False)
         if result.isolated_by[direction]:
             console.print(f"  isolated for {direction} by: {', '.join(result.isolated_by[direction])}", markup=False)
-        other = "egress" if direction == "ingress" else "ingress"
         console.print(f"  named as a peer by {direction} rules of other pods "
                       f"(their {direction} {'from' if direction == 'ingress' else 'to'} this pod):", markup=False)
         for t in result.peer_of[direction]:
@@ -96,5 +94,4 @@ def explain_pod_cmd(pod_key, paths, cni, verbose, output):
                           f"{t.rule.origin.location}", markup=False)
         if not result.peer_of[direction]:
             console.print("    none", markup=False)
-        del other
     sys.exit(EXIT_OK)

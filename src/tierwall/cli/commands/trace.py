@@ -38,7 +38,7 @@ def trace(paths, cni, verbose, src, dst, port, protocol, source_port, icmp_type,
     cluster = load(paths, cni, verbose)
     protocol = protocol.upper()
     port_value = int(port) if port is not None and port.isdigit() else port
-    protocol = check_protocol(protocol, port_value, icmp_type, icmp_code)
+    protocol = check_protocol(protocol, port_value)
     if protocol != "ICMP" and (icmp_type is not None or icmp_code is not None):
         raise UsageError("--icmp-type/--icmp-code go with --protocol ICMP")
     sources = resolve_sources(cluster.compiled, endpoint_from_text(src))

@@ -54,12 +54,12 @@ def lower_antrea_policy(raw: RawObject, ctx: Context) -> Policy | None:
     all_rules = [(d, k, i, e) for d, k, entries in directions for i, e in enumerate(entries)]
     # 2. no Pass in the baseline tier
     if tier_name.lower() == BASELINE_TIER:
-        for d, k, i, e in all_rules:
+        for _, k, i, e in all_rules:
             if e.get("action") == "Pass":
                 r.error(("spec", k, i, "action"), "`Pass` action should not be set for Baseline Tier policy rules")
     # 3. rule names unique across both directions
     seen: dict[str, tuple] = {}
-    for d, k, i, e in all_rules:
+    for _, k, i, e in all_rules:
         name = r.string(e, "name", ("spec", k, i))
         if name:
             if name in seen:
