@@ -63,11 +63,14 @@ class MatrixResult:
     def verdict(self, i: int, j: int, a: int) -> Verdict:
         return VERDICTS[self.code(i, j, a)]
 
-    def pod_codes(self, a: int) -> np.ndarray:
-        """The (endpoints × endpoints) verdict codes of one port class."""
-        out = self.codes[:, a, :][self.klass][:, self.klass]
+    def pod_codes(self, a: int, limit: int | None = None) -> np.ndarray:
+        """The (endpoints × endpoints) verdict codes of one port class (the first ``limit``
+        endpoints only, for views that show a corner of a large matrix)."""
+        klass = self.klass if limit is None else self.klass[:limit]
+        out = self.codes[:, a, :][klass][:, klass]
         for (i, j), code in self.overrides.items():
-            out[i, j] = code
+            if i < len(klass) and j < len(klass):
+                out[i, j] = code
         return out
 
     def group_counts(self, group_of: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:

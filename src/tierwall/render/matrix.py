@@ -52,7 +52,7 @@ def render_matrix_table(result: MatrixResult, by: str, console: Console) -> None
     labels = group_of(result, by)
     for a, pc in enumerate(result.ports):
         if by == "pod":
-            codes = result.pod_codes(a)
+            codes = result.pod_codes(a, MAX_TABLE)  # only the corner the table shows
             names = labels
         else:
             names, counts, total = result.group_counts(labels)
