@@ -38,21 +38,23 @@ class Cluster:
 
 
 def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
-                 diags: Diagnostics | None = None, strict: bool = True) -> Cluster:
+                 diags: Diagnostics | None = None, strict: bool = True,
+                 extra: Iterable[RawObject] = ()) -> Cluster:
     """Read ``paths`` and build the compiled cluster.
 
     Args:
         paths: files, directories or ``-`` (stdin).
-        cni: ``antrea`` or ``generic``; inferred from the objects present when ``None``.
+        cni: a CNI profile name (``antrea``, ``calico``, ``generic``, ...); inferred from the objects present when ``None``.
 
         strict: raise on any error (``False``: build from the objects that are valid and leave
             the errors in ``diagnostics`` — what ``lint`` needs).
+        extra: objects already read (e.g. from memory or a live source), added to ``paths``'.
 
     Raises:
         InputError: with every error diagnostic found, when any was found (strict only).
     """
     diags = diags if diags is not None else Diagnostics()
-    raws = load_paths(paths, diags, stdin=stdin)
+    raws = load_paths(paths, diags, stdin=stdin) + list(extra)
     objects = sort_objects(raws)
     for raw in objects.unknown:
         diags.info(raw.origin, f"kind {raw.kind} ({raw.api_version}) is not read by tierwall; skipped", "TW303")

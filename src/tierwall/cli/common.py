@@ -9,7 +9,8 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from ..cluster import Cluster, load_cluster
+from .. import api
+from ..cluster import Cluster
 from ..errors import Diagnostics, InputError, UsageError
 from ..render import render_diagnostics
 
@@ -72,7 +73,7 @@ def load(paths, cni, verbose: bool, extra_paths=()) -> Cluster:
         raise UsageError("no input: give files or directories with -f PATH (or -f - for stdin)")
     diags = Diagnostics()
     try:
-        cluster = load_cluster(list(paths) + list(extra_paths), cni, diags=diags)
+        cluster = api.read(list(paths) + list(extra_paths), cni=cni, diagnostics=diags)
     except InputError:
         render_diagnostics([d for d in diags.items if d.severity.value != "error"], stderr(), verbose)
         raise

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ...analysis.diff import diff as run_diff
+from ... import api
 from ...render.diff import render_diff_json, render_diff_text
 from ..common import CNI_CHOICES, EXIT_FAILED, EXIT_OK, handle_errors, load, stdout
 
@@ -28,7 +28,7 @@ def diff(before, after, cni, by, output, exit_code, verbose):
     \b
     tierwall diff --before git:main:deploy/ --after deploy/
     """
-    report = run_diff(load(before, cni, verbose), load(after, cni, verbose), by)
+    report = api.diff(load(before, cni, verbose), load(after, cni, verbose), by)
     if output == "json":
         sys.stdout.write(render_diff_json(report))
     else:

@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from ...analysis.lint import lint as run_lint
-from ...cluster import load_cluster
-from ...errors import Diagnostics, UsageError
+from ... import api
+from ...errors import UsageError
 from ...render.lint import render_lint_json, render_lint_sarif, render_lint_text
 from ..common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, handle_errors, input_options, stdout
 
@@ -28,9 +27,7 @@ def lint(paths, cni, verbose, output, strict):
     """
     if not paths:
         raise UsageError("no input: give files or directories with -f PATH (or -f - for stdin)")
-    diags = Diagnostics()
-    cluster = load_cluster(list(paths), cni, diags=diags, strict=False)
-    findings = run_lint(cluster)
+    findings = api.lint(paths, cni=cni)
     if output == "json":
         sys.stdout.write(render_lint_json(findings))
     elif output == "sarif":

@@ -7,9 +7,7 @@ import sys
 import click
 from rich.progress import BarColumn, Progress, TextColumn
 
-from ...engine.matrix import compute_matrix
-from ...engine.portclasses import parse_port_spec
-from ...errors import UsageError
+from ... import api
 from ...render.matrix import (render_matrix_csv, render_matrix_dot, render_matrix_image, render_matrix_json,
                               render_matrix_table)
 from ..common import EXIT_OK, handle_errors, input_options, load, stderr, stdout
@@ -30,19 +28,15 @@ FORMATS = ("table", "csv", "json", "dot", "png", "svg")
 def matrix(paths, cni, verbose, by, port_specs, externals, output, out_path):
     """Connectivity matrix: the verdict for every pair of pods on every port class."""
     cluster = load(paths, cni, verbose)
-    ports = [parse_port_spec(p) for p in port_specs] or None
-    for ext in externals:
-        if "/" in ext:
-            raise UsageError(f"--external {ext}: give addresses, not CIDRs (one representative per network)")
     err = stderr()
     if err.is_terminal:
         with Progress(TextColumn("classes"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       console=err, transient=True) as bar:
             task = bar.add_task("matrix", total=None)
-            result = compute_matrix(cluster.compiled, ports, list(externals),
-                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+            result = api.matrix(cluster, port_specs, externals,
+                                progress=lambda done, total: bar.update(task, completed=done, total=total))
     else:
-        result = compute_matrix(cluster.compiled, ports, list(externals))
+        result = api.matrix(cluster, port_specs, externals)
     if output == "table":
         render_matrix_table(result, by, stdout())
     elif output == "csv":

@@ -6,11 +6,7 @@ import sys
 
 import click
 
-from ...engine import Request, trace as run_trace
-from ...errors import UsageError
-from ...expect import endpoint_from_text, resolve_destinations, resolve_sources
-from ...engine.flow import check_protocol
-from ...inventory import Service
+from ... import api
 from ...render import render_json, render_trace, render_yaml
 from ..common import EXIT_OK, handle_errors, input_options, load, stdout
 
@@ -36,17 +32,8 @@ def trace(paths, cni, verbose, src, dst, port, protocol, source_port, icmp_type,
         --port 53 --protocol UDP
     """
     cluster = load(paths, cni, verbose)
-    protocol = protocol.upper()
-    port_value = int(port) if port is not None and port.isdigit() else port
-    protocol = check_protocol(protocol, port_value)
-    if protocol != "ICMP" and (icmp_type is not None or icmp_code is not None):
-        raise UsageError("--icmp-type/--icmp-code go with --protocol ICMP")
-    sources = resolve_sources(cluster.compiled, endpoint_from_text(src))
-    target = resolve_destinations(cluster.compiled, endpoint_from_text(dst))[0]
-    service = target if isinstance(target, Service) else None
-    req = Request(sources[0], None if service else target, service, protocol, port_value, source_port,
-                  icmp_type, icmp_code)
-    result = run_trace(cluster.compiled, req)
+    result = api.trace(cluster, src, dst, port, protocol, source_port=source_port, icmp_type=icmp_type,
+                       icmp_code=icmp_code)
     if output == "json":
         sys.stdout.write(render_json(result.to_dict()))
     elif output == "yaml":
