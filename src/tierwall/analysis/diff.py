@@ -100,9 +100,17 @@ def diff(before: Cluster, after: Cluster, by: str = "workload") -> DiffReport:
     joint, first, jclass = np.unique(np.stack([kb, ka], axis=1), axis=0, return_index=True, return_inverse=True)
     jclass = jclass.reshape(-1)
     jb, ja = joint[:, 0], joint[:, 1]
-    before_codes = mb.codes[jb][:, :, jb]  # (J, A, J)
-    after_codes = ma.codes[ja][:, :, ja]
-    changed = np.argwhere(before_codes != after_codes)
+    # compare verdict rows, not cells: each distinct (row before, row after) pair once
+    before_ids, after_ids = mb.cells[np.ix_(jb, jb)], ma.cells[np.ix_(ja, ja)]
+    n_after = max(1, len(ma.sets))
+    distinct, inverse = np.unique(before_ids.astype(np.int64) * n_after + after_ids, return_inverse=True)
+    codes_b = mb.set_code_table()[distinct // n_after]  # (distinct, ports)
+    codes_a = ma.set_code_table()[distinct % n_after]
+    inverse = inverse.reshape(before_ids.shape)
+    changed = [(int(js), int(a), int(jd)) for d in np.flatnonzero((codes_b != codes_a).any(axis=1))
+               for js, jd in np.argwhere(inverse == d) for a in np.flatnonzero(codes_b[d] != codes_a[d])]
+    row_b = {(js, jd): codes_b[inverse[js, jd]] for js, _, jd in changed}
+    row_a = {(js, jd): codes_a[inverse[js, jd]] for js, _, jd in changed}
     groups_b = _groups(before, by)
     # per joint class: group → (member count, one member), so pairs are counted, not listed
     composition: dict[int, dict[str, list]] = {}
@@ -111,8 +119,8 @@ def diff(before: Cluster, after: Cluster, by: str = "workload") -> DiffReport:
         slot[0] += 1
     merged: dict[tuple, Change] = {}
     for js, a, jd in changed:
-        verdict_b = VERDICTS[int(before_codes[js, a, jd])].value
-        verdict_a = VERDICTS[int(after_codes[js, a, jd])].value
+        verdict_b = VERDICTS[int(row_b[js, jd][a])].value
+        verdict_a = VERDICTS[int(row_a[js, jd][a])].value
         for g_src, (n_src, ex_src) in composition[int(js)].items():
             for g_dst, (n_dst, ex_dst) in composition[int(jd)].items():
                 pairs = n_src * n_dst - (n_src if js == jd and g_src == g_dst else 0)  # no pod-to-itself pairs

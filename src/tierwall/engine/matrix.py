@@ -4,11 +4,15 @@
    endpoints that every peer, selector, ipBlock, named port and appliedTo treats alike get the
    same verdict in every cell, so one representative decides for all (``_classes``).
 2. For each class as subject and each direction, the same ordered stage plan ``trace`` uses is
-   walked once with numpy arrays over (port class × remote class): first match decides, Pass
-   jumps, a stage's end drops for isolating policies, the default allows (``_walk``).
+   walked once over (remote class × port classes), the port axis packed into uint64 words
+   (``portsets``): first match decides, Pass jumps, a stage's end drops for isolating policies,
+   the default allows (``_Walker``). A rule costs a few word operations per remote class,
+   whatever the number of port classes in the cluster.
 3. Egress at the source and ingress at the destination combine per cell exactly as in
-   ``trace_flow``; pod-level exceptions (a pod to itself, node-local host traffic) are applied
-   when cells are read.
+   ``trace_flow``. Each class pair keeps only an id into a table of distinct verdict rows
+   (allowed / rejected / unknown port classes), so memory follows classes², not
+   classes² × port classes. Pod-level exceptions (a pod to itself, node-local host traffic)
+   are applied when cells are read.
 
 Rules with Calico entity or L4 conditions are evaluated per representative pair with the
 scalar matcher (correct, slower); all other rules are fully vectorised.
@@ -27,15 +31,17 @@ from .compile import CompiledCluster
 from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod, service_endpoints
 from .match import Match, rule_matches
 from .portclasses import PortClass, default_port_classes
+from .portsets import ALLOW_PLANE, PLANES, REJECT_PLANE, UNKNOWN_PLANE, Interner, bit, pack, unpack, words
 
 UNDECIDED, ALLOW, DROP, REJECT, UNKNOWN = 0, 1, 2, 3, 4
 VERDICTS = {ALLOW: Verdict.ALLOW, DROP: Verdict.DROP, REJECT: Verdict.REJECT, UNKNOWN: Verdict.UNKNOWN}
-CODE = {Action.ALLOW: ALLOW, Action.DROP: DROP, Action.REJECT: REJECT}
+PLANE_OF = {Action.ALLOW: ALLOW_PLANE, Action.REJECT: REJECT_PLANE}
 
 
 @dataclass
 class MatrixResult:
-    """Verdicts for every (source, port class, destination), stored per class pair."""
+    """Verdicts for every (source, port class, destination), stored per class pair as an id
+    into a table of distinct verdict rows."""
 
     cc: CompiledCluster
     endpoints: list[Endpoint]
@@ -44,8 +50,10 @@ class MatrixResult:
     """Class index of each endpoint."""
     reps: list[int]
     """Representative endpoint of each class."""
-    codes: np.ndarray
-    """(classes, ports, classes) int8 verdict codes, source class first."""
+    cells: np.ndarray
+    """(classes, classes) int32: source class × destination class → row of ``sets``."""
+    sets: np.ndarray
+    """(rows, PLANES, words) uint64: allowed / rejected / unknown port classes of a row."""
     overrides: dict[tuple[int, int], int] = field(default_factory=dict)
     """(source endpoint, destination endpoint) → code for every port class, where the class
     verdict does not hold (a pod to itself, node-local host traffic)."""
@@ -54,59 +62,71 @@ class MatrixResult:
     def size(self) -> int:
         return len(self.endpoints)
 
+    def set_codes(self, a: int) -> np.ndarray:
+        """The verdict code of port class ``a`` in every row of ``sets`` (int8)."""
+        out = np.full(len(self.sets), DROP, np.int8)
+        out[bit(self.sets[:, UNKNOWN_PLANE], a)] = UNKNOWN
+        out[bit(self.sets[:, REJECT_PLANE], a)] = REJECT
+        out[bit(self.sets[:, ALLOW_PLANE], a)] = ALLOW
+        return out
+
+    def set_code_table(self) -> np.ndarray:
+        """(rows, port classes) int8 codes of every row."""
+        if len(self.sets) == 0:
+            return np.zeros((0, len(self.ports)), np.int8)
+        return np.stack([self.set_codes(a) for a in range(len(self.ports))], axis=1)
+
     def code(self, i: int, j: int, a: int) -> int:
         override = self.overrides.get((i, j))
         if override is not None:
             return override
-        return int(self.codes[self.klass[i], a, self.klass[j]])
+        return int(self.set_codes(a)[self.cells[self.klass[i], self.klass[j]]])
 
     def verdict(self, i: int, j: int, a: int) -> Verdict:
         return VERDICTS[self.code(i, j, a)]
+
+    def class_codes(self, a: int) -> np.ndarray:
+        """(classes × classes) verdict codes of port class ``a``."""
+        return self.set_codes(a)[self.cells]
 
     def pod_codes(self, a: int, limit: int | None = None) -> np.ndarray:
         """The (endpoints × endpoints) verdict codes of one port class (the first ``limit``
         endpoints only, for views that show a corner of a large matrix)."""
         klass = self.klass if limit is None else self.klass[:limit]
-        out = self.codes[:, a, :][klass][:, klass]
+        out = self.set_codes(a)[self.cells[klass][:, klass]]
         for (i, j), code in self.overrides.items():
             if i < len(klass) and j < len(klass):
                 out[i, j] = code
         return out
 
     def group_counts(self, group_of: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Per (source group, port class, destination group): allowed pairs and all pairs."""
+        """Per (source group, port class, destination group): allowed pairs; and per group
+        pair: all pairs. Class pairs are first counted per verdict row, so the cost is
+        (refined classes)² + groups² × rows × port classes, never pods²."""
         names = sorted(set(group_of))
-        gi = np.array([names.index(g) for g in group_of])
-        n_cls, n_groups = len(self.reps), len(names)
-        member = np.zeros((n_groups, n_cls), dtype=np.float64)  # exact for counts below 2**53
-        np.add.at(member, (gi, self.klass), 1)
-        counts = np.empty((n_groups, len(self.ports), n_groups), dtype=np.int64)
-        group_of_class = member.argmax(axis=0)
-        sizes = member.sum(axis=0)
-        if np.array_equal(member[group_of_class, np.arange(n_cls)], sizes):
-            # every class lies inside one group (the usual case): sum class pairs into group
-            # pairs with sorted reductions, O(classes²) per port instead of a dense product
-            order = np.argsort(group_of_class, kind="stable")
-            starts = np.flatnonzero(np.r_[True, np.diff(group_of_class[order]) != 0])
-            present = group_of_class[order][starts]
-            w = sizes[order].astype(np.int64)
-            allowed_sorted = (self.codes == ALLOW)[order][:, :, order]
-            for a in range(len(self.ports)):
-                cell = allowed_sorted[:, a, :] * w[:, None] * w[None, :]
-                reduced = np.add.reduceat(np.add.reduceat(cell, starts, axis=0), starts, axis=1)
-                counts[:, a, :] = 0
-                counts[np.ix_(present, [a], present)] = reduced[:, None, :]
-        else:
-            for a in range(len(self.ports)):
-                allowed = (self.codes[:, a, :] == ALLOW).astype(np.float64)
-                counts[:, a, :] = np.rint(member @ allowed @ member.T).astype(np.int64)
-        pairs = np.rint(member.sum(axis=1)[:, None] * member.sum(axis=1)[None, :]).astype(np.int64)
-        total = np.repeat(pairs[:, None, :], len(self.ports), axis=1)
+        index = {g: k for k, g in enumerate(names)}
+        gi = np.array([index[g] for g in group_of], dtype=np.int64)
+        n_groups, n_rows = len(names), len(self.sets)
+        # refined classes: (class, group) pairs, each inside one group
+        refined, sizes = np.unique(np.stack([self.klass, gi], axis=1), axis=0, return_counts=True)
+        r_cls, r_grp, w = refined[:, 0], refined[:, 1], sizes.astype(np.float64)
+        hist = np.zeros(n_groups * n_groups * n_rows, np.float64)  # exact below 2**53
+        step = max(1, 4_000_000 // max(1, len(refined)))
+        for lo in range(0, len(refined), step):
+            rows = slice(lo, lo + step)
+            cell = self.cells[r_cls[rows]][:, r_cls]
+            key = (r_grp[rows, None] * n_groups + r_grp[None, :]) * n_rows + cell
+            hist += np.bincount(key.ravel(), weights=(w[rows, None] * w[None, :]).ravel(), minlength=hist.size)
+        hist = hist.reshape(n_groups, n_groups, n_rows)
+        allowed = self.set_code_table() == ALLOW  # (rows, ports)
+        counts = np.rint(hist @ allowed.astype(np.float64)).astype(np.int64).transpose(0, 2, 1)
+        member = np.bincount(gi, minlength=n_groups).astype(np.int64)
+        total = member[:, None] * member[None, :]
         if self.overrides:  # cells whose pod verdict differs from their class verdict, all at once
             pairs_ij = np.array(list(self.overrides.keys()))
             codes = np.array(list(self.overrides.values()))
             src, dst = pairs_ij[:, 0], pairs_ij[:, 1]
-            before = self.codes[self.klass[src], :, self.klass[dst]] == ALLOW  # (overrides, ports)
+            before = allowed[self.cells[self.klass[src], self.klass[dst]]]  # (overrides, ports)
             delta = (codes == ALLOW)[:, None].astype(np.int64) - before.astype(np.int64)
             ports = np.arange(len(self.ports))[None, :]
             np.add.at(counts, (gi[src][:, None], ports, gi[dst][:, None]), delta)
@@ -248,10 +268,10 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
         ints.append(np.array([vec.ns_index.get(e.pod.namespace, -1) if e.pod else -1 for e in endpoints]))
     names = {(pm.named, pm.protocol) for r in rules for pm in (r.ports or ()) if pm.named}
     names |= {(pr.name, None) for r in rules for e in r.entities for pr in (e.ports or ()) + e.not_ports if pr.name}
+    port_protocols = sorted({pc.protocol for pc in ports if pc.port is not None})
     for name, proto in sorted(names, key=str):
-        for pc in ports:
-            if pc.port is not None:
-                ints.append(vec.named_port(name, proto, pc.protocol))
+        for key in sorted({proto or p for p in port_protocols}):
+            ints.append(vec.named_port(name, proto, key))
     hosts = sorted({e.host.name for e in endpoints if e.host is not None})
     ints.append(np.array([hosts.index(e.host.name) + 1 if e.host is not None else 0 for e in endpoints]))
     parts = [np.stack(ints, axis=1).astype(np.int64)]
@@ -264,62 +284,39 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
 
 # --- the walk ---------------------------------------------------------------------------------
 
-def _and(y1, m1, y2, m2):
-    yes = y1 & y2
-    return yes, (y1 | m1) & (y2 | m2) & ~yes
-
-
-def _ports_arrays(rule: Rule, ports: list[PortClass], vec: _Vectors, reps: np.ndarray, local: Endpoint,
-                  direction: Direction) -> tuple[np.ndarray, np.ndarray]:
-    n_a, n_c = len(ports), len(reps)
-    if rule.ports is None:
-        return np.ones((n_a, n_c), bool), np.zeros((n_a, n_c), bool)
-    yes = np.zeros((n_a, n_c), bool)
-    maybe = np.zeros((n_a, n_c), bool)
-    for a, pc in enumerate(ports):
-        for pm in rule.ports:
-            hit = _port_entry(pm, pc, vec, reps, local, direction)
-            if hit is None:
-                continue
-            if pm.src_port is not None:
-                maybe[a] |= hit
-            else:
-                yes[a] |= hit
-    return yes, maybe & ~yes
-
-
-def _port_entry(pm: PortMatch, pc: PortClass, vec: _Vectors, reps, local: Endpoint, direction) -> np.ndarray | None:
-    if pm.protocol is None:
-        if pc.protocol == "ICMP":
-            return None
-    elif pm.protocol != pc.protocol:
-        return None
-    if pc.protocol == "ICMP":
-        ok = (pm.icmp_type is None or pm.icmp_type == 8) and (pm.icmp_code is None or pm.icmp_code == 0)
-        return np.full(len(reps), ok)
+def _port_bools(pm: PortMatch, ports: list[PortClass]) -> np.ndarray | None:
+    """Port classes a numbered (not named) port entry matches; ``None`` for a named one."""
     if pm.named:
-        if direction is Direction.EGRESS:  # resolved on the destination = the remote side
-            return vec.named_port(pm.named, pm.protocol, pc.protocol)[reps] == pc.port
-        num = local.pod.named_port(pm.named, pm.protocol or pc.protocol) if local.pod else None
-        return np.full(len(reps), num == pc.port)
-    if pm.port is None:
-        return np.ones(len(reps), bool)
-    end = pm.end_port if pm.end_port is not None else pm.port
-    return np.full(len(reps), pm.port <= pc.port <= end)
+        return None
+    out = np.zeros(len(ports), bool)
+    for a, pc in enumerate(ports):
+        if pm.protocol is None:
+            if pc.protocol == "ICMP":
+                continue
+        elif pm.protocol != pc.protocol:
+            continue
+        if pc.protocol == "ICMP":
+            out[a] = (pm.icmp_type is None or pm.icmp_type == 8) and (pm.icmp_code is None or pm.icmp_code == 0)
+        elif pm.port is None:
+            out[a] = True
+        else:
+            end = pm.end_port if pm.end_port is not None else pm.port
+            out[a] = pm.port <= pc.port <= end
+    return out
 
 
 def _scalar_rule(cc: CompiledCluster, rule: Rule, local: Endpoint, remotes: list[Endpoint], ports: list[PortClass],
                  direction: Direction) -> tuple[np.ndarray, np.ndarray]:
-    """Entity/L4 rules: the trace matcher on each representative pair."""
-    yes = np.zeros((len(ports), len(remotes)), bool)
+    """Entity/L4 rules: the trace matcher on each representative pair; (remotes, ports) bools."""
+    yes = np.zeros((len(remotes), len(ports)), bool)
     maybe = np.zeros_like(yes)
     for a, pc in enumerate(ports):
         for c, remote in enumerate(remotes):
             src, dst = (local, remote) if direction is Direction.EGRESS else (remote, local)
             icmp = (8, 0) if pc.protocol == "ICMP" else (None, None)
             m, _ = rule_matches(cc, rule, Flow(src, dst, pc.protocol, pc.port, None, *icmp))
-            yes[a, c] = m is Match.YES
-            maybe[a, c] = m is Match.MAYBE
+            yes[c, a] = m is Match.YES
+            maybe[c, a] = m is Match.MAYBE
     return yes, maybe
 
 
@@ -348,69 +345,151 @@ class Tracker:
             self.taken_by.setdefault(rid, set()).update(int(x) for x in np.unique(owner[taken]) if x != 0)
 
 
-def _walk(cc: CompiledCluster, vec: _Vectors, local: Endpoint, direction: Direction, ports: list[PortClass],
-          reps: np.ndarray, remotes: list[Endpoint], tracker: Tracker | None = None) -> np.ndarray:
-    n_a, n_c = len(ports), len(reps)
-    result = np.zeros((n_a, n_c), np.int8)
-    active = np.ones((n_a, n_c), bool)
-    jump = np.full((n_a, n_c), -1, np.int16)
-    owner = np.zeros((n_a, n_c), np.int64) if tracker is not None else None
-    plan = cc.plan(local.pod, direction)
-    stage_at = {sp.stage.name: i for i, sp in enumerate(plan)}
-    subject_ns = local.pod.namespace
-    for index, sp in enumerate(plan):
-        stage = sp.stage
-        waiting = jump >= 0
-        if waiting.any():
-            wake = jump == index
-            active |= wake
-            jump[wake] = -1
-        if tracker is not None and active.any():
-            tracker.reached.setdefault((stage.name, direction), set()).add(local.pod.index)
-        if stage.default_verdict is not None:
-            result[active] = ALLOW
-            break
-        for rule in sp.rules:
-            if not active.any():
-                break
-            if rule.entities or rule.l4 is not None:
-                yes, maybe = _scalar_rule(cc, rule, local, remotes, ports, direction)
-            else:
-                if rule.peers is None:
-                    py, pm_ = np.ones(n_c, bool), np.zeros(n_c, bool)
+class _Walker:
+    """Walks stage plans over (remote class × packed port classes); caches what rules share:
+    the remote classes a peer list covers, the port classes a port list covers."""
+
+    def __init__(self, cc: CompiledCluster, vec: _Vectors, ports: list[PortClass], reps: np.ndarray,
+                 remotes: list[Endpoint], tracker: Tracker | None):
+        self.cc, self.vec, self.ports, self.reps, self.remotes, self.tracker = cc, vec, ports, reps, remotes, tracker
+        self.n_c, self.n_a = len(reps), len(ports)
+        self.n_w = words(self.n_a)
+        self.full = pack(np.ones(self.n_a, bool), self.n_w)  # (words,)
+        self.ones = np.full(self.n_c, np.uint64(0xFFFFFFFFFFFFFFFF))
+        self.zero_rows = np.zeros((self.n_c, 1), np.uint64)
+        self.peer_cache: dict = {}
+        self.port_cache: dict = {}
+        self.slot = {(pc.protocol, pc.port): a for a, pc in enumerate(ports) if pc.port is not None}
+
+    # peers: (yes, maybe) as (classes, 1) uint64 all-ones / zero words; maybe None when empty
+    def peers(self, rule: Rule, subject_ns: str):
+        if rule.peers is None:
+            return self.ones[:, None], None
+        relative = any(isinstance(p, PodPeer) and p.namespaces.relative or isinstance(p, GroupPeer)
+                       for p in rule.peers)
+        key = (rule.peers, subject_ns if relative else None)
+        hit = self.peer_cache.get(key)
+        if hit is None:
+            py = np.zeros(len(self.vec.endpoints), bool)
+            pm = np.zeros_like(py)
+            for peer in rule.peers:
+                y, m = self.vec.peer(peer, subject_ns)
+                py, pm = py | y, pm | m
+            py, pm = py[self.reps], (pm & ~py)[self.reps]
+            hit = (np.where(py, self.ones, 0)[:, None], np.where(pm, self.ones, 0)[:, None] if pm.any() else None)
+            self.peer_cache[key] = hit
+        return hit
+
+    # ports: (yes, maybe) as (1 or classes, words) uint64; maybe None when empty
+    def port_bits(self, rule: Rule, local: Endpoint, direction: Direction):
+        if rule.ports is None:
+            return self.full[None, :], None
+        named = [pm for pm in rule.ports if pm.named]
+        local_sig = None
+        if named and direction is Direction.INGRESS:
+            local_sig = tuple(local.pod.named_port(pm.named, pm.protocol or p) if local.pod else None
+                              for pm in named for p in ("TCP", "UDP", "SCTP"))
+        key = (rule.ports, direction if named else None, local_sig)
+        hit = self.port_cache.get(key)
+        if hit is not None:
+            return hit
+        rows = self.n_c if named and direction is Direction.EGRESS else 1
+        yes = np.zeros((rows, self.n_a), bool)
+        maybe = np.zeros_like(yes)
+        for pm in rule.ports:
+            target = maybe if pm.src_port is not None else yes
+            fixed = _port_bools(pm, self.ports)
+            if fixed is not None:
+                target |= fixed[None, :]
+                continue
+            for a, pc in enumerate(self.ports):  # named: the number each destination declares
+                if pc.port is None or (pm.protocol is not None and pm.protocol != pc.protocol):
+                    continue
+                if direction is Direction.EGRESS:  # resolved on the destination = the remote side
+                    nums = self.vec.named_port(pm.named, pm.protocol, pc.protocol)[self.reps]
+                    target[:, a] |= nums == pc.port
                 else:
-                    py, pm_ = np.zeros(n_c, bool), np.zeros(n_c, bool)
-                    for peer in rule.peers:
-                        y, m = vec.peer(peer, subject_ns)
-                        py, pm_ = py | y[reps], pm_ | m[reps]
-                    pm_ = pm_ & ~py
-                qy, qm = _ports_arrays(rule, ports, vec, reps, local, direction)
-                yes, maybe = _and(np.broadcast_to(py, (n_a, n_c)), np.broadcast_to(pm_, (n_a, n_c)), qy, qm)
-            if rule.action is Action.LOG:
-                continue
-            if rule.undecidable:
-                maybe, yes = maybe | yes, np.zeros_like(yes)
-            unknown = active & maybe
-            result[unknown] = UNKNOWN
-            active &= ~unknown
-            hit = active & yes
-            if tracker is not None:
-                tracker.note(rule, yes, hit, active | hit, owner)
-                owner[hit | unknown] = id(rule)
-            if not hit.any():
-                continue
-            if rule.action is Action.PASS:
-                target = stage_at.get(stage.pass_to, len(plan) - 1)
-                jump[hit] = target
-            else:
-                result[hit] = CODE[rule.action]
-            active &= ~hit
-        if stage.no_match is NoMatch.DROP_IF_SELECTED and sp.isolating:
-            result[active] = DROP
-            if owner is not None:
-                owner[active] = -(index + 1)  # isolation / end of tier at this stage
-            active[:] = False
-    return result
+                    num = local.pod.named_port(pm.named, pm.protocol or pc.protocol) if local.pod else None
+                    target[:, a] |= num == pc.port
+        maybe &= ~yes
+        hit = (pack(yes, self.n_w), pack(maybe, self.n_w) if maybe.any() else None)
+        self.port_cache[key] = hit
+        return hit
+
+    def rule_bits(self, rule: Rule, local: Endpoint, direction: Direction):
+        """(yes, maybe) of one rule over (remote classes, words); maybe may be None."""
+        if rule.entities or rule.l4 is not None:
+            y, m = _scalar_rule(self.cc, rule, local, self.remotes, self.ports, direction)
+            return pack(y, self.n_w), pack(m, self.n_w)
+        py, pm = self.peers(rule, local.pod.namespace)
+        qy, qm = self.port_bits(rule, local, direction)
+        yes = py & qy
+        if pm is None and qm is None:
+            return (np.broadcast_to(yes, (self.n_c, self.n_w)) if yes.shape[0] == 1 else yes), None
+        maybe = (py | (pm if pm is not None else 0)) & (qy | (qm if qm is not None else 0)) & ~yes
+        return np.broadcast_to(yes, (self.n_c, self.n_w)), np.broadcast_to(maybe, (self.n_c, self.n_w))
+
+    def walk(self, local: Endpoint, direction: Direction) -> np.ndarray:
+        """(remote classes, PLANES, words) verdict planes of ``local`` for ``direction``."""
+        planes = np.zeros((self.n_c, PLANES, self.n_w), np.uint64)
+        active = np.broadcast_to(self.full, (self.n_c, self.n_w)).copy()
+        jumps: dict[int, np.ndarray] = {}
+        tracker = self.tracker
+        owner = np.zeros((self.n_c, self.n_a), np.int64) if tracker is not None else None
+        plan = self.cc.plan(local.pod, direction)
+        stage_at = {sp.stage.name: i for i, sp in enumerate(plan)}
+        for index, sp in enumerate(plan):
+            stage = sp.stage
+            woken = jumps.pop(index, None)
+            if woken is not None:
+                active |= woken
+            if tracker is not None and active.any():
+                tracker.reached.setdefault((stage.name, direction), set()).add(local.pod.index)
+            if stage.default_verdict is not None:
+                planes[:, ALLOW_PLANE] |= active
+                active[:] = 0
+                break
+            for rule in sp.rules:
+                if not active.any():
+                    break
+                if rule.action is Action.LOG:
+                    continue
+                yes, maybe = self.rule_bits(rule, local, direction)
+                if rule.undecidable:
+                    maybe, yes = (yes if maybe is None else maybe | yes), np.zeros_like(yes)
+                unknown = None
+                if maybe is not None:
+                    unknown = active & maybe
+                    planes[:, UNKNOWN_PLANE] |= unknown
+                    active &= ~unknown
+                before = active.copy() if tracker is not None else None
+                hit = active & yes
+                if tracker is not None:
+                    n = self.n_a
+                    hit_b = unpack(hit, n)
+                    tracker.note(rule, unpack(np.ascontiguousarray(yes), n), hit_b, unpack(before, n), owner)
+                    owner[hit_b | (unpack(unknown, n) if unknown is not None else False)] = id(rule)
+                if not hit.any():
+                    continue
+                if rule.action is Action.PASS:
+                    target = stage_at.get(stage.pass_to, len(plan) - 1)
+                    jumps[target] = jumps[target] | hit if target in jumps else hit
+                elif rule.action in PLANE_OF:
+                    planes[:, PLANE_OF[rule.action]] |= hit
+                active &= ~hit  # Drop: neither plane
+            if stage.no_match is NoMatch.DROP_IF_SELECTED and sp.isolating:
+                if owner is not None:
+                    owner[unpack(active, self.n_a)] = -(index + 1)  # isolation / end of tier at this stage
+                active[:] = 0
+        return planes
+
+
+def _combine(egress: np.ndarray, ingress: np.ndarray) -> np.ndarray:
+    """Egress at the source, then ingress at the destination (as ``trace_flow``): rows of
+    (n, PLANES, words)."""
+    ea, er, eu = egress[:, ALLOW_PLANE], egress[:, REJECT_PLANE], egress[:, UNKNOWN_PLANE]
+    ia, ir, iu = ingress[:, ALLOW_PLANE], ingress[:, REJECT_PLANE], ingress[:, UNKNOWN_PLANE]
+    return np.stack([ea & ia, er | (ea & ir), eu | (ea & iu)], axis=1)
 
 
 def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, externals: list[str] = (),
@@ -424,23 +503,39 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     klass, reps = _classes(cc, vec, ports)
     rep_idx = np.array(reps)
     remotes = [endpoints[i] for i in reps]
-    n_c, n_a = len(reps), len(ports)
-    egress = np.full((n_c, n_a, n_c), ALLOW, np.int8)
-    ingress = np.full((n_c, n_a, n_c), ALLOW, np.int8)
+    n_c = len(reps)
+    walker = _Walker(cc, vec, ports, rep_idx, remotes, tracker)
+    n_w = walker.n_w
+    allow_all = np.zeros((1, PLANES, n_w), np.uint64)
+    allow_all[0, ALLOW_PLANE] = walker.full
+    eg_rows, in_rows = Interner(n_w), Interner(n_w)
+    eg_ids = np.empty((n_c, n_c), np.int32)  # [source class, destination class]
+    in_ids = np.empty((n_c, n_c), np.int32)  # [destination class, source class]
+    default = None
     for c, rep in enumerate(reps):
         local = endpoints[rep]
         if local.is_pod:
-            egress[c] = _walk(cc, vec, local, Direction.EGRESS, ports, rep_idx, remotes, tracker)
-            ingress[c] = _walk(cc, vec, local, Direction.INGRESS, ports, rep_idx, remotes, tracker)
+            eg_ids[c] = eg_rows.add(walker.walk(local, Direction.EGRESS))
+            in_ids[c] = in_rows.add(walker.walk(local, Direction.INGRESS))
+        else:  # no policy applies at a non-pod endpoint
+            if default is None:
+                default = (eg_rows.add(allow_all)[0], in_rows.add(allow_all)[0])
+            eg_ids[c], in_ids[c] = default
         if progress is not None:
             progress(c + 1, n_c)
-    codes = np.where(egress == ALLOW, ingress.transpose(2, 1, 0), egress).astype(np.int8)
-    result = MatrixResult(cc, endpoints, ports, klass, reps, codes)
-    _overrides(result, egress)
+    eg_table, in_table = eg_rows.table(), in_rows.table()
+    pair = eg_ids.astype(np.int64) * max(1, len(in_table)) + in_ids.T
+    del eg_ids, in_ids
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    final = Interner(n_w)
+    ids = final.add(_combine(eg_table[distinct // max(1, len(in_table))], in_table[distinct % max(1, len(in_table))]))
+    cells = ids[inverse.reshape(-1)].reshape(n_c, n_c).astype(np.int32)
+    result = MatrixResult(cc, endpoints, ports, klass, reps, cells, final.table())
+    _overrides(result)
     return result
 
 
-def _overrides(result: MatrixResult, egress: np.ndarray) -> None:
+def _overrides(result: MatrixResult) -> None:
     """Cells the class verdict does not cover: a pod to itself (always allowed: the packet never
     leaves the pod) and a node's host (or hostNetwork pod) to a pod on that node (ingress exempt)."""
     eps = result.endpoints
@@ -458,4 +553,3 @@ def _overrides(result: MatrixResult, egress: np.ndarray) -> None:
         for j in by_node.get(eps[i].host.name, []):
             if (i, j) not in result.overrides:
                 result.overrides[(i, j)] = ALLOW  # the host side has no egress policy
-

@@ -25,6 +25,8 @@ class PortClass:
     protocol: str
     port: int | None
     label: str
+    ranges: tuple[tuple[int, int], ...] = ()
+    """The port intervals the class stands for (inclusive; empty for ICMP)."""
 
 
 def _mentions(model: Model, inv: Inventory) -> dict[str, list[tuple[int, int]]]:
@@ -79,7 +81,9 @@ def _add_port_match(pm: PortMatch, names, add, out) -> None:
 
 
 def default_port_classes(model: Model, inv: Inventory, *others: tuple[Model, Inventory]) -> list[PortClass]:
-    """Every mentioned port interval per protocol, plus "other" per protocol (TCP at least).
+    """Every mentioned port interval per protocol, plus "other" per protocol. TCP, UDP and ICMP
+    (echo) are always there, even when no rule names them: a view that showed only
+    ``TCP/other`` would hide what ``ping`` and DNS get.
 
     With ``others`` (e.g. the two sides of a diff), the classes are cut by every model's
     mentions, so each class is uniform under all of them.
@@ -88,7 +92,8 @@ def default_port_classes(model: Model, inv: Inventory, *others: tuple[Model, Inv
     for other_model, other_inv in others:
         for proto, ranges in _mentions(other_model, other_inv).items():
             mentions.setdefault(proto, []).extend(ranges)
-    mentions.setdefault("TCP", [])
+    for always in ("TCP", "UDP", "ICMP"):
+        mentions.setdefault(always, [])
     classes: list[PortClass] = []
     for proto in [p for p in (*L4_PROTOCOLS, "ICMP") if p in mentions]:
         if proto == "ICMP":
@@ -100,16 +105,16 @@ def default_port_classes(model: Model, inv: Inventory, *others: tuple[Model, Inv
             cuts.add(end + 1)
         points = sorted(c for c in cuts if 1 <= c <= MAX_PORT + 1)
         covered = sorted(set(mentions[proto]))
-        other = None
+        rest: list[tuple[int, int]] = []
         for lo, hi in zip(points, points[1:]):
             end = hi - 1
             if any(s <= lo and end <= e for s, e in covered):
                 label = f"{proto}/{lo}" if lo == end else f"{proto}/{lo}-{end}"
-                classes.append(PortClass(proto, lo, label))
-            elif other is None:
-                other = PortClass(proto, lo, f"{proto}/other")
-        if other is not None:
-            classes.append(other)
+                classes.append(PortClass(proto, lo, label, ((lo, end),)))
+            else:
+                rest.append((lo, end))
+        if rest:
+            classes.append(PortClass(proto, rest[0][0], f"{proto}/other", tuple(rest)))
     return classes
 
 
@@ -122,4 +127,4 @@ def parse_port_spec(text: str) -> PortClass:
     proto = (proto or "TCP").upper()
     if proto not in L4_PROTOCOLS or not port.isdigit() or not 1 <= int(port) <= MAX_PORT:
         raise UsageError(f"--port {text!r}: expected PORT[/TCP|UDP|SCTP] or ICMP")
-    return PortClass(proto, int(port), f"{proto}/{int(port)}")
+    return PortClass(proto, int(port), f"{proto}/{int(port)}", ((int(port), int(port)),))

@@ -69,7 +69,7 @@ def render_matrix_table(result: MatrixResult, by: str, console: Console) -> None
                     code = int(codes[i, j])
                     cells.append(f"[{STYLE[code]}]{LETTER[code]}[/]")
                 else:
-                    text = _share(int(counts[i, a, j]), int(total[i, a, j]))
+                    text = _share(int(counts[i, a, j]), int(total[i, j]))
                     style = "green" if text == "all" else "red" if text == "none" else "yellow"
                     cells.append(f"[{style}]{text}[/]")
             table.add_row(names[i], *cells)
@@ -94,7 +94,7 @@ def _rows(result: MatrixResult, by: str):
         for i, src in enumerate(names):
             for j, dst in enumerate(names):
                 yield {"from": src, "to": dst, "port": pc.label, "allowed": int(counts[i, a, j]),
-                       "pairs": int(total[i, a, j]), "share": _share(int(counts[i, a, j]), int(total[i, a, j]))}
+                       "pairs": int(total[i, j]), "share": _share(int(counts[i, a, j]), int(total[i, j]))}
 
 
 def render_matrix_csv(result: MatrixResult, by: str) -> str:
@@ -122,7 +122,7 @@ def matrix_dict(result: MatrixResult, by: str) -> dict:
         names, counts, total = result.group_counts(labels)
         doc["groups"] = names
         doc["allowed"] = {pc.label: counts[:, a, :].tolist() for a, pc in enumerate(result.ports)}
-        doc["pairs"] = total[:, 0, :].tolist()
+        doc["pairs"] = total.tolist()
     return doc
 
 
@@ -140,7 +140,7 @@ def render_matrix_dot(result: MatrixResult, by: str) -> str:
         for j, dst in enumerate(names):
             if by == "pod" and i == j:
                 continue
-            allowed = [(pc.label, int(counts[i, a, j]), int(total[i, a, j])) for a, pc in enumerate(result.ports)]
+            allowed = [(pc.label, int(counts[i, a, j]), int(total[i, j])) for a, pc in enumerate(result.ports)]
             parts = [lbl if k == n else f"{lbl} ({k}/{n})" for lbl, k, n in allowed if k]
             if not parts:
                 continue
@@ -164,7 +164,7 @@ def render_matrix_image(result: MatrixResult, by: str, path: str) -> None:
     rows = (len(ports) + cols - 1) // cols
     size = max(4.0, min(0.25 * len(names) + 2, 30))
     fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False)
-    share = np.divide(counts, total, out=np.zeros(counts.shape, dtype=float), where=total > 0)
+    share = np.divide(counts, total[:, None, :], out=np.zeros(counts.shape, dtype=float), where=total[:, None, :] > 0)
     for a, pc in enumerate(ports):
         ax = axes[a // cols][a % cols]
         image = ax.imshow(share[:, a, :], cmap="RdYlGn", vmin=0, vmax=1)

@@ -1,0 +1,51 @@
+"""The matrix engine on hand-made clusters: default port classes, compact verdict rows."""
+
+from helpers import build, namespace, pod, verdict
+from tierwall.engine.matrix import compute_matrix
+
+
+def _np(name, ns, spec):
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": ns}, "spec": spec}
+
+
+def _cell(m, src, dst, label):
+    keys = [e.label for e in m.endpoints]
+    a = [p.label for p in m.ports].index(label)
+    return m.verdict(keys.index(src), keys.index(dst), a).value
+
+
+def test_icmp_and_udp_are_port_classes_even_when_no_rule_names_a_port():
+    objs = [namespace("a"), pod("a", "client", "10.0.0.1"), pod("a", "server", "10.0.0.2"),
+            _np("deny-in", "a", {"podSelector": {"matchLabels": {"pod": "server"}}, "policyTypes": ["Ingress"]})]
+    cluster = build(objs)
+    m = compute_matrix(cluster.compiled)
+    assert [p.label for p in m.ports] == ["TCP/other", "UDP/other", "ICMP"]
+    for label, proto, port in (("TCP/other", "TCP", 80), ("UDP/other", "UDP", 53), ("ICMP", "ICMP", None)):
+        assert _cell(m, "a/client", "a/server", label) == "Drop"
+        assert _cell(m, "a/server", "a/client", label) == "Allow"
+        assert verdict(cluster, "a/client", "a/server", port=port, protocol=proto) == "Drop"
+
+
+def test_udp_only_egress_drops_ping():
+    objs = [namespace("a"), pod("a", "client", "10.0.0.1"), pod("a", "server", "10.0.0.2"),
+            _np("udp-out", "a", {"podSelector": {"matchLabels": {"pod": "client"}}, "policyTypes": ["Egress"],
+                                 "egress": [{"ports": [{"protocol": "UDP"}]}]})]
+    m = compute_matrix(build(objs).compiled)
+    assert _cell(m, "a/client", "a/server", "UDP/other") == "Allow"
+    assert _cell(m, "a/client", "a/server", "ICMP") == "Drop"
+    assert _cell(m, "a/client", "a/server", "TCP/other") == "Drop"
+
+
+def test_many_port_ranges_share_few_verdict_rows():
+    """Port classes cut by 150 distinct ranges still store one row per distinct verdict."""
+    objs = [namespace("a")] + [pod("a", f"p{i}", f"10.0.0.{i + 1}", {"app": f"x{i % 3}"}) for i in range(6)]
+    for i in range(150):
+        objs.append(_np(f"r{i}", "a", {"podSelector": {"matchLabels": {"app": f"x{i % 3}"}},
+                                       "policyTypes": ["Ingress"],
+                                       "ingress": [{"ports": [{"port": 1000 + 10 * i, "endPort": 1005 + 10 * i}]}]}))
+    m = compute_matrix(build(objs).compiled)
+    assert len(m.ports) > 150
+    assert len(m.sets) <= 4  # x0, x1, x2 targets each allow their own 50 ranges (+ nothing)
+    assert _cell(m, "a/p0", "a/p1", "TCP/1010-1015") == "Allow"   # p1 is x1: range i=1
+    assert _cell(m, "a/p0", "a/p1", "TCP/1000-1005") == "Drop"
