@@ -1,0 +1,133 @@
+"""The inputs the server was started with, the model built from them, and reloading.
+
+Why a workspace: the web UI is a long-lived view of files that users keep editing. It rebuilds
+the cluster when an input file changes (or on the reload button) and, when the new input is
+broken, keeps serving the last good model next to the errors — the same contract as the CLI's
+"one bad object never hides the others", applied over time. Expensive derived views (the
+matrix, the check report, lint) are computed once per model generation, on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..cluster import Cluster, load_cluster
+from ..errors import Diagnostic, Diagnostics, InputError
+from ..load.reader import SUFFIXES
+
+POLL_SECONDS = 1.0
+"""How often (at most) a request looks at the inputs' modification times."""
+
+
+def input_files(paths: list[str]) -> list[Path]:
+    """The files a set of ``-f`` paths stands for (directories walked like the loader does)."""
+    out: list[Path] = []
+    for spec in paths:
+        if spec == "-" or spec.startswith("git:"):
+            continue
+        path = Path(spec)
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        elif path.exists():
+            out.append(path)
+    return out
+
+
+def _signature(paths: list[str]) -> tuple:
+    """Changes when a file is added, removed, or rewritten (mtime or size)."""
+    sig = []
+    for p in input_files(paths):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        sig.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(sig)
+
+
+@dataclass
+class Generation:
+    """One successfully built model and the views derived from it (filled lazily)."""
+
+    number: int
+    cluster: Cluster
+    loaded_at: float
+    derived: dict = field(default_factory=dict)
+    files: frozenset[str] = frozenset()
+    """Every file an object of this model was read from: the only files the UI may show."""
+
+
+class Workspace:
+    """Holds the current good generation and the errors of the last failed reload."""
+
+    def __init__(self, paths: list[str], cni: str | None = None, test_paths: list[str] = (),
+                 fleet_path: str | None = None, stdin=None, poll_seconds: float = POLL_SECONDS):
+        self.poll_seconds = poll_seconds
+        self.paths = list(paths)
+        self.cni = cni
+        self.test_paths = list(test_paths)
+        self.fleet_path = fleet_path
+        self._stdin_text = stdin.read() if stdin is not None and "-" in self.paths else None
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._signature: tuple = ()
+        self.current: Generation | None = None
+        self.errors: list[Diagnostic] = []
+        """Errors of the last load attempt; empty when it succeeded."""
+        self.warnings: list[Diagnostic] = []
+        self.failed_at: float | None = None
+        self._count = 0
+        self.reload()
+
+    # --- loading -------------------------------------------------------------------------
+
+    def reload(self) -> bool:
+        """Rebuild from the inputs; on errors keep the previous generation. True on success."""
+        with self._lock:
+            self._signature = _signature(self.paths + self.test_paths)
+            self._checked = time.monotonic()
+            diags = Diagnostics()
+            stdin = None
+            if self._stdin_text is not None:
+                import io
+                stdin = io.StringIO(self._stdin_text)
+            try:
+                cluster = load_cluster(self.paths, self.cni, stdin=stdin, diags=diags)
+            except InputError as exc:
+                self.errors = list(exc.diagnostics)
+                self.warnings = [d for d in diags.items if d.severity.value != "error"]
+                self.failed_at = time.time()
+                return False
+            self._count += 1
+            files = {raw.origin.file for raws in cluster.objects.by_dialect.values() for raw in raws}
+            files |= {raw.origin.file for raw in cluster.skipped}
+            self.current = Generation(self._count, cluster, time.time(), files=frozenset(files))
+            self.errors = []
+            self.warnings = list(diags.items)
+            self.failed_at = None
+            return True
+
+    def refresh(self) -> None:
+        """Reload when an input file changed since the last look (at most every ``poll_seconds``)."""
+        now = time.monotonic()
+        if now - self._checked < self.poll_seconds:
+            return
+        self._checked = now
+        if _signature(self.paths + self.test_paths) != self._signature:
+            self.reload()
+
+    # --- derived views ---------------------------------------------------------------------
+
+    def derived(self, key: str, build: Callable[[Cluster], object]):
+        """``build(cluster)`` once per generation (views are pure functions of the model)."""
+        gen = self.current
+        if gen is None:
+            return None
+        with self._lock:
+            if key not in gen.derived:
+                gen.derived[key] = build(gen.cluster)
+            return gen.derived[key]

@@ -1,0 +1,53 @@
+"""Shared by the web UI tests: the hostile input bundle and an in-process client."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's notice about httpx's successor package
+    from starlette.testclient import TestClient
+
+from tierwall.web import Workspace, create_app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+HOSTILE = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: app}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: "<script>alert(1)</script>", namespace: app, labels: {app: web}}
+spec: {nodeName: n1}
+status: {podIP: 10.244.1.5}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: app, labels: {app: client}}
+spec: {nodeName: n1}
+status: {podIP: 10.244.1.6}
+---
+apiVersion: crd.antrea.io/v1beta1
+kind: ClusterNetworkPolicy
+metadata:
+  name: nsx-1234
+  labels: {ccp-adapter.antrea.tanzu.vmware.com/managedBy: ccp-adapter}
+  annotations: {ccp-adapter.antrea.tanzu.vmware.com/display-name: "<img src=x onerror=alert(2)>"}
+spec:
+  priority: 5
+  tier: securityops
+  appliedTo: [{podSelector: {matchLabels: {app: web}}}]
+  ingress:
+  - action: Drop
+    name: "<b>bold</b>"
+    from: [{podSelector: {}}]
+"""
+"""Input strings that would be markup if a page printed them raw: a pod name, an NSX display
+name (free text) and a rule name — all accepted by the loader."""
+
+
+def client_for(*paths, **kw) -> TestClient:
+    return TestClient(create_app(Workspace([str(p) for p in paths], **kw)))
