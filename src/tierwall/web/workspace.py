@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..cluster import Cluster, load_cluster
+from .. import api
+from ..cluster import Cluster
 from ..errors import Diagnostic, Diagnostics, InputError
 from ..load.reader import SUFFIXES
 
@@ -91,12 +92,10 @@ class Workspace:
             self._signature = _signature(self.paths + self.test_paths)
             self._checked = time.monotonic()
             diags = Diagnostics()
-            stdin = None
-            if self._stdin_text is not None:
-                import io
-                stdin = io.StringIO(self._stdin_text)
-            try:
-                cluster = load_cluster(self.paths, self.cni, stdin=stdin, diags=diags)
+            stdin = [self._stdin_text] if self._stdin_text is not None else []
+            try:  # stdin was read once at start: it is given again as in-memory text named "-"
+                cluster = api.read([p for p in self.paths if p != "-"], objects=stdin, cni=self.cni,
+                                   diagnostics=diags, source_name="-")
             except InputError as exc:
                 self.errors = list(exc.diagnostics)
                 self.warnings = [d for d in diags.items if d.severity.value != "error"]
