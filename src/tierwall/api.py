@@ -52,7 +52,7 @@ def _objects_text(objects: Iterable[Mapping[str, Any] | str]) -> str:
 
 def read(paths: str | Iterable[str] = (), *, objects: Iterable[Mapping[str, Any] | str] = (),
          cni: str | None = None, strict: bool = True, diagnostics: Diagnostics | None = None,
-         source_name: str = "<objects>") -> Cluster:
+         source_name: str = "<objects>", pod_cidr: str | None = None) -> Cluster:
     """Read and compile a cluster from paths and/or objects held in memory.
 
     Args:
@@ -64,6 +64,8 @@ def read(paths: str | Iterable[str] = (), *, objects: Iterable[Mapping[str, Any]
         cni: whose evaluation order applies; inferred from the objects when ``None``.
         strict: raise on any error (``False`` keeps the valid objects, errors stay in
             ``cluster.diagnostics``, as ``lint`` needs).
+        pod_cidr: the range addresses are invented from for pods without ``status.podIP``
+            whose Node has no ``spec.podCIDR`` (default ``10.244.0.0/16``).
 
     Raises:
         UsageError: nothing to read.
@@ -75,7 +77,7 @@ def read(paths: str | Iterable[str] = (), *, objects: Iterable[Mapping[str, Any]
         raise UsageError("no input: give files or directories (-f PATH, or - for stdin) or objects")
     diags = diagnostics if diagnostics is not None else Diagnostics()
     extra: list[RawObject] = load_text(_objects_text(objects), source_name, diags) if objects else []
-    return load_cluster(paths, cni, diags=diags, strict=strict, extra=extra)
+    return load_cluster(paths, cni, diags=diags, strict=strict, extra=extra, pod_cidr=pod_cidr)
 
 
 def _cluster(source: str | Iterable[str] | Cluster, cni: str | None) -> Cluster:
@@ -192,14 +194,14 @@ def matrix(cluster: str | Iterable[str] | Cluster, ports: Sequence[str] | None =
 
 
 def lint(source: str | Iterable[str] | Cluster = (), *, objects: Iterable[Mapping[str, Any] | str] = (),
-         cni: str | None = None) -> "list[Finding]":
+         cni: str | None = None, pod_cidr: str | None = None) -> "list[Finding]":
     """Webhook-grade errors and analysis warnings (codes in docs/lint.md). Input errors are
     findings here, not exceptions: lint reads what it can (``load(strict=False)``)."""
     from .analysis.lint import lint as _lint
 
     if isinstance(source, Cluster):
         return _lint(source)
-    return _lint(read(source, objects=objects, cni=cni, strict=False))
+    return _lint(read(source, objects=objects, cni=cni, strict=False, pod_cidr=pod_cidr))
 
 
 def diff(before: str | Iterable[str] | Cluster, after: str | Iterable[str] | Cluster, by: str = "workload", *,

@@ -39,7 +39,7 @@ class Cluster:
 
 def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
                  diags: Diagnostics | None = None, strict: bool = True,
-                 extra: Iterable[RawObject] = ()) -> Cluster:
+                 extra: Iterable[RawObject] = (), pod_cidr: str | None = None) -> Cluster:
     """Read ``paths`` and build the compiled cluster.
 
     Args:
@@ -49,6 +49,8 @@ def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
         strict: raise on any error (``False``: build from the objects that are valid and leave
             the errors in ``diagnostics`` — what ``lint`` needs).
         extra: objects already read (e.g. from memory or a live source), added to ``paths``'.
+        pod_cidr: range for the addresses tierwall invents for pods without ``status.podIP``
+            whose node has no podCIDR (default ``10.244.0.0/16``).
 
     Raises:
         InputError: with every error diagnostic found, when any was found (strict only).
@@ -58,7 +60,7 @@ def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
     objects = sort_objects(raws)
     for raw in objects.unknown:
         diags.info(raw.origin, f"kind {raw.kind} ({raw.api_version}) is not read by tierwall; skipped", "TW303")
-    inv = build_inventory(objects.by_dialect.get("inventory", []) + _namespaced(objects), diags)
+    inv = build_inventory(objects.by_dialect.get("inventory", []) + _namespaced(objects), diags, pod_cidr)
     model = build_model(objects, inv, cni or infer_cni(objects), diags)
     if strict:
         diags.raise_if_errors()

@@ -74,3 +74,69 @@ def test_explain_pod():
     assert {"ClusterGroup/redis-leader", "ClusterGroup/redis-all"} <= set(guest["groups"])
     r = CliRunner().invoke(cli, ["explain", "pod", "x/none", "-f", str(EX / "guestbook")])
     assert r.exit_code == 2
+
+
+# --- invented pod addresses -------------------------------------------------------------------
+
+INVENTED = [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}},
+    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "dev", "labels": {"app": "web"}},
+     "spec": {"containers": [{"name": "c"}]}},
+    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db", "namespace": "dev", "labels": {"app": "db"}},
+     "spec": {"containers": [{"name": "c"}]}, "status": {"podIP": "10.1.0.5"}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "db-from-range", "namespace": "dev"},
+     "spec": {"podSelector": {"matchLabels": {"app": "db"}}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.244.0.0/24"}}]}]}},
+]
+
+
+def _invented_bundle(tmp_path, extra=()):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump_all(INVENTED + list(extra)))
+    return str(path)
+
+
+def test_inventory_flags_invented_pod_addresses(tmp_path):
+    from tierwall.cluster import load_cluster
+    inv = load_cluster([_invented_bundle(tmp_path)]).inventory
+    web, db = inv.pod("dev/web"), inv.pod("dev/db")
+    assert web.ip_assigned and web.ip.startswith("10.244.") and not db.ip_assigned
+    assert inv.invented_ips() == {web.ip} and inv.is_invented(web.ip) and not inv.is_invented(db.ip)
+    moved = load_cluster([_invented_bundle(tmp_path)], pod_cidr="10.50.0.0/16").inventory
+    assert moved.pod("dev/web").ip.startswith("10.50.")
+
+
+def test_trace_says_when_an_ipblock_decided_on_an_invented_address(tmp_path):
+    path = _invented_bundle(tmp_path)
+    out = run("trace", "-f", path, "--from", "dev/web", "--to", "dev/db", "--port", "80")
+    assert "Allow" in out and "the verdict rests on an invented address" in out and "10.244.0.0/24" in out
+    doc = json.loads(run("trace", "-f", path, "--from", "dev/web", "--to", "dev/db", "--port", "80", "-o", "json"))
+    assert any("invented address" in n for n in doc["paths"][0]["notes"])
+    # another range: the ipBlock no longer matches, and the trace still says what it compared
+    out = run("trace", "-f", path, "--from", "dev/web", "--to", "dev/db", "--port", "80", "--pod-cidr", "10.50.0.0/16")
+    assert "Drop" in out and "10.50.0.1" in out and "compared an invented address" in out
+    # a real address: no note
+    real = dict(INVENTED[1], status={"podIP": "10.244.0.9"})
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump_all([INVENTED[0], real] + INVENTED[2:]))
+    assert "invented" not in run("trace", "-f", path, "--from", "dev/web", "--to", "dev/db", "--port", "80")
+    r = CliRunner().invoke(cli, ["trace", "-f", path, "--from", "dev/web", "--to", "dev/db", "--port", "80",
+                                 "--pod-cidr", "nonsense"])
+    assert r.exit_code == 2 and "not a CIDR" in r.output
+
+
+def test_pod_cidr_of_the_node_comes_first(tmp_path):
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}, "spec": {"podCIDR": "10.9.0.0/24"},
+            "status": {"addresses": [{"type": "InternalIP", "address": "172.18.0.2"}]}}
+    web = dict(INVENTED[1], spec={"nodeName": "n1", "containers": [{"name": "c"}]})
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump_all([node, INVENTED[0], web] + INVENTED[2:]))
+    doc = json.loads(run("trace", "-f", str(path), "--from", "dev/web", "--to", "dev/db", "--port", "80",
+                         "--pod-cidr", "10.50.0.0/16", "-o", "json"))
+    assert doc["paths"][0]["flow"]["from"]["ip"].startswith("10.9.0.")
+
+
+def test_lint_warns_when_an_ipblock_contains_invented_addresses(tmp_path):
+    r = CliRunner().invoke(cli, ["lint", "-f", _invented_bundle(tmp_path), "-o", "json"])
+    found = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "TW259"]
+    assert len(found) == 1 and "dev/web" in found[0]["message"]
+    r = CliRunner().invoke(cli, ["lint", "-f", _invented_bundle(tmp_path), "--pod-cidr", "10.50.0.0/16", "-o", "json"])
+    assert not [f for f in json.loads(r.stdout)["findings"] if f["code"] == "TW259"]

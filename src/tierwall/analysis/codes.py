@@ -60,6 +60,9 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW257": ("namespace-only label in a selector", "warning",
               "use namespaceSelector (or the pcns. prefix) to select by namespace labels"),
     "TW258": ("DNS egress allowed, ingress denied", "warning", "allow ingress on UDP/53 (and TCP/53) to the DNS pods"),
+    "TW259": ("ipBlock decides on an invented address", "warning",
+              "give the pods their status.podIP, or set the range invented addresses come from with --pod-cidr "
+              "(Node spec.podCIDR is used when present)"),
     # information
     "TW300": ("information", "info", ""),
     "TW301": ("finished pod ignored", "info", ""),

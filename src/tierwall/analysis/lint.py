@@ -81,6 +81,7 @@ def lint(cluster: Cluster) -> list[Finding]:
     out += _equal_priorities(cc)
     out += _namespace_only_labels(cc)
     out += _dns(cc)
+    out += _invented_addresses(cc)
     order = {"error": 0, "warning": 1}
     return sorted(out, key=lambda f: (order.get(f.severity, 2), f.origin.file, f.origin.line or 0, f.code))
 
@@ -340,6 +341,28 @@ def _dns(cc) -> list[Finding]:
                 out.append(_finding("TW258", f"DNS egress from {src_pod.key} (and pods like it) is allowed, but "
                                              f"ingress to {d.pod.key} on UDP/53 is denied: "
                                              f"{path.decision.explanation}", origin, path.decision.rule))
+    return out
+
+
+def _invented_addresses(cc) -> list[Finding]:
+    """Rules whose CIDRs contain addresses tierwall made up: their verdicts for those pods come
+    from tierwall's choice (``inventory/ipam.py``), not from the cluster."""
+    from ..addresses import parse_ip
+    invented = [(p, parse_ip(p.ip)) for p in cc.inv.pods if p.ip_assigned and p.ips and not p.host_network]
+    if not invented:
+        return []
+    out = []
+    for policy in cc.model.policies:
+        for rule in policy.rules:
+            nets = [n for peer in _flat(rule.peers or ()) if isinstance(peer, IPBlockPeer)
+                    for n in (peer.cidr, *peer.excepts)]
+            nets += [n for e in rule.entities for n in (e.nets or ()) + e.not_nets]
+            hits = [p for p, addr in invented if any(addr.version == n.version and addr in n for n in nets)]
+            if hits:
+                sample = ", ".join(f"{p.key} {p.ip}" for p in hits[:3]) + (" …" if len(hits) > 3 else "")
+                out.append(_finding("TW259", f"{_where(rule)}: its CIDRs contain {len(hits)} address(es) tierwall "
+                                             f"invented for pods without status.podIP ({sample}); verdicts for "
+                                             f"those pods rest on made-up addresses", rule.origin, rule))
     return out
 
 

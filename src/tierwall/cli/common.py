@@ -12,6 +12,7 @@ from rich.text import Text
 from .. import api
 from ..cluster import Cluster
 from ..errors import Diagnostics, InputError, UsageError
+from ..inventory.ipam import check_pod_cidr
 from ..render import render_diagnostics
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -39,8 +40,37 @@ def stdout() -> Console:
     return _console()
 
 
+POD_CIDR_KEY = "tierwall.pod_cidr"
+"""Where ``--pod-cidr`` is kept on the click context, so :func:`load` finds it without every
+command having to pass it along."""
+
+
+def _keep_pod_cidr(ctx: click.Context, _param, value):
+    if value is not None:
+        try:
+            ctx.meta[POD_CIDR_KEY] = check_pod_cidr(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def pod_cidr() -> str | None:
+    """The ``--pod-cidr`` the running command was given, if any."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(POD_CIDR_KEY) if ctx is not None else None
+
+
+def pod_cidr_option(fn):
+    """``--pod-cidr CIDR`` (read back with :func:`pod_cidr`)."""
+    return click.option("--pod-cidr", metavar="CIDR", expose_value=False, callback=_keep_pod_cidr,
+                        help="Range for the addresses invented for pods without status.podIP whose Node "
+                             "has no spec.podCIDR (default 10.244.0.0/16). Verdicts that rest on an "
+                             "invented address say so.")(fn)
+
+
 def input_options(fn):
-    """``-f`` (repeatable), ``--cni``, ``-v``."""
+    """``-f`` (repeatable), ``--cni``, ``-v``, ``--pod-cidr``."""
+    fn = pod_cidr_option(fn)
     fn = click.option("-v", "--verbose", is_flag=True, help="Also list skipped kinds and informational notes.")(fn)
     fn = click.option("--cni", type=click.Choice(CNI_CHOICES), default=None,
                       help="Whose evaluation order applies (default: inferred from the CRDs present).")(fn)
@@ -73,7 +103,7 @@ def load(paths, cni, verbose: bool, extra_paths=()) -> Cluster:
         raise UsageError("no input: give files or directories with -f PATH (or -f - for stdin)")
     diags = Diagnostics()
     try:
-        cluster = api.read(list(paths) + list(extra_paths), cni=cni, diagnostics=diags)
+        cluster = api.read(list(paths) + list(extra_paths), cni=cni, diagnostics=diags, pod_cidr=pod_cidr())
     except InputError:
         render_diagnostics([d for d in diags.items if d.severity.value != "error"], stderr(), verbose)
         raise

@@ -14,6 +14,7 @@ from ..inventory import Pod
 from ..model import ACTION_VERDICT, Action, Direction, NoMatch, Verdict
 from .compile import CompiledCluster
 from .flow import Flow, Request, resolve_flows
+from .invented import invented_address_notes
 from .match import Match, rule_matches
 from .result import Decision, PathTrace, RuleStep, SideTrace, StageStep, TraceResult
 
@@ -22,6 +23,8 @@ def trace(cc: CompiledCluster, req: Request) -> TraceResult:
     """Trace a request: one :class:`PathTrace` per concrete flow (per Service endpoint)."""
     flows, notes = resolve_flows(cc.inv, req)
     result = TraceResult(req, cc.model.cni, [trace_flow(cc, f) for f in flows], notes + list(req.notes))
+    for path in result.paths:
+        path.notes.extend(invented_address_notes(cc, path))
     if not flows and req.service is not None:
         # Nothing to DNAT to: kube-proxy and Antrea Proxy answer a Service without endpoints
         # with a reject in the load-balancing step, before any policy table is reached.

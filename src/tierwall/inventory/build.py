@@ -19,8 +19,11 @@ INVENTORY_KINDS = frozenset({"Namespace", "Node", "Pod", "Service", "Endpoints",
 """Core kinds the inventory reads (ServiceAccount is accepted and needs no modelling)."""
 
 
-def build_inventory(raws: list[RawObject], diags: Diagnostics) -> Inventory:
+def build_inventory(raws: list[RawObject], diags: Diagnostics, pod_cidr: str | None = None) -> Inventory:
     """Build the inventory from every inventory-kind object in ``raws``.
+
+    ``pod_cidr``: the range invented pod addresses come from when a pod's node has no podCIDR
+    (see :func:`~tierwall.inventory.ipam.assign_addresses`).
 
     Namespaces referenced by any namespaced object but not declared are implied (with a
     warning), carrying only the ``kubernetes.io/metadata.name`` label.
@@ -81,7 +84,7 @@ def build_inventory(raws: list[RawObject], diags: Diagnostics) -> Inventory:
             continue
         svc.endpoint_ips = tuple(dict.fromkeys((svc.endpoint_ips or ()) + tuple(addrs)))
 
-    assign_addresses(pods, list(inv.services.values()), inv.nodes)
+    assign_addresses(pods, list(inv.services.values()), inv.nodes, pod_cidr)
     for pod in pods:
         if not pod.ips:
             diags.warning(pod.origin, "pod has no IP and none could be assigned", "TW205")

@@ -1,10 +1,15 @@
 """Deterministic addresses for pods and Services that have none.
 
 Synthesized pods (and pods dumped before they were scheduled) need an IP so that ipBlock
-rules and IP-addressed traces mean something. Addresses come from the pod's node podCIDR,
-else from :data:`DEFAULT_POD_CIDR`; Services without a ClusterIP get one from
+rules and IP-addressed traces mean something. Addresses come from the pod's node podCIDR
+(Node ``spec.podCIDR(s)``), else from the range the user gave (``--pod-cidr``), else from
+:data:`DEFAULT_POD_CIDR`; Services without a ClusterIP get one from
 :data:`DEFAULT_SERVICE_CIDR`. The order is sorted by namespace/name, so the same input
 always yields the same addresses, and an address already in use is never handed out.
+
+Every address chosen here is an invented fact: the pod or Service is flagged
+(``ip_assigned``) and :meth:`Inventory.invented_ips` lists them, so that a verdict resting on
+one (an ipBlock that matched it) can say so instead of deciding silently.
 """
 
 from __future__ import annotations
@@ -36,8 +41,25 @@ class _Pool:
         return None
 
 
-def assign_addresses(pods: list[Pod], services: list[Service], nodes: dict[str, Node]) -> None:
-    """Give every pod and Service without an address one (in place)."""
+def check_pod_cidr(text: str) -> str:
+    """``text`` as a canonical network, or :class:`ValueError` saying what is wrong with it."""
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a CIDR (e.g. {DEFAULT_POD_CIDR})") from None
+    if net.num_addresses < 4:
+        raise ValueError(f"{text!r} is too small to hold pod addresses")
+    return str(net)
+
+
+def assign_addresses(pods: list[Pod], services: list[Service], nodes: dict[str, Node],
+                     pod_cidr: str | None = None) -> None:
+    """Give every pod and Service without an address one (in place).
+
+    ``pod_cidr`` replaces :data:`DEFAULT_POD_CIDR` as the range for pods whose node declares
+    no podCIDR (a node's own podCIDR is a fact of the cluster and comes first).
+    """
+    fallback = pod_cidr or DEFAULT_POD_CIDR
     used = {parse_ip(ip) for p in pods for ip in p.ips}
     used |= {parse_ip(ip) for s in services for ip in s.cluster_ips}
     used |= {parse_ip(a) for n in nodes.values() for a in n.addresses}
@@ -55,7 +77,7 @@ def assign_addresses(pods: list[Pod], services: list[Service], nodes: dict[str, 
             continue
         cidrs = list(node.pod_cidrs) if node else []
         ip = None
-        for cidr in cidrs + [DEFAULT_POD_CIDR]:
+        for cidr in cidrs + [fallback]:
             ip = pool(cidr).take()
             if ip:
                 break

@@ -151,6 +151,21 @@ class Inventory:
     def pod(self, key: str) -> Pod | None:
         return self._by_key.get(key)
 
+    def invented_ips(self) -> frozenset[str]:
+        """Canonical addresses tierwall made up (pods without ``status.podIP``, Services
+        without a ClusterIP): views mark verdicts and cells that rest on them."""
+        out = {_norm(ip) for p in self.pods if p.ip_assigned for ip in p.ips}
+        out |= {_norm(ip) for s in self.services.values() if s.ip_assigned for ip in s.cluster_ips}
+        return frozenset(out)
+
+    def is_invented(self, ip: str) -> bool:
+        """True when ``ip`` is an address tierwall assigned, not one the input gave."""
+        pod = self.pod_by_ip(ip)
+        if pod is not None:
+            return pod.ip_assigned
+        svc = self.service_by_ip(ip)
+        return svc is not None and svc.ip_assigned
+
     def pod_by_ip(self, ip: str) -> Pod | None:
         return self._by_ip.get(_norm(ip))
 

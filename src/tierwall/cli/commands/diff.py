@@ -8,7 +8,7 @@ import click
 
 from ... import api
 from ...render.diff import render_diff_json, render_diff_text
-from ..common import CNI_CHOICES, EXIT_FAILED, EXIT_OK, handle_errors, load, stdout
+from ..common import CNI_CHOICES, EXIT_FAILED, EXIT_OK, handle_errors, load, pod_cidr_option, stdout
 
 
 @click.command()
@@ -21,6 +21,7 @@ from ..common import CNI_CHOICES, EXIT_FAILED, EXIT_OK, handle_errors, load, std
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything changes.")
 @click.option("-v", "--verbose", is_flag=True)
+@pod_cidr_option
 @handle_errors
 def diff(before, after, cni, by, output, exit_code, verbose):
     """Pairs and ports newly allowed or newly denied between two revisions.
