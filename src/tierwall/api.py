@@ -19,7 +19,7 @@ import yaml
 from .cluster import Cluster, load_cluster
 from .engine import Request, TraceResult
 from .engine import trace as _trace
-from .engine.flow import check_protocol
+from .engine.flow import check_protocol, parse_port
 from .errors import Diagnostics, InputError, UsageError
 from .expect import CheckReport, endpoint_from_text, parse_tests, resolve_destinations, resolve_sources, run_cases
 from .inventory import Service
@@ -99,12 +99,7 @@ def request(cluster: Cluster, src: str, dst: str, port: int | str | None = None,
     protocol = str(protocol).upper()
     if protocol not in PROTOCOLS:
         raise UsageError(f"protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
-    if isinstance(port, str) and port.isdigit():
-        port = int(port)
-    if isinstance(port, bool):
-        raise UsageError(f"port {port!r} is not a number or a port name")
-    if isinstance(port, int) and not 0 <= port <= 65535:
-        raise UsageError(f"port {port} is outside 0-65535")
+    port = parse_port(port)
     if source_port is not None and not 1 <= source_port <= 65535:
         raise UsageError(f"source port {source_port} is outside 1-65535")
     for label, value in (("ICMP type", icmp_type), ("ICMP code", icmp_code)):

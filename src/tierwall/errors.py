@@ -86,3 +86,21 @@ class InputError(TierwallError):
 
 class UsageError(TierwallError):
     """The command line names something that does not exist or does not fit."""
+
+
+def did_you_mean(word: str, candidates, n: int = 3) -> str:
+    """`` (did you mean X?)`` for the names closest to a misspelt ``word``, or ``""``.
+
+    Every "not found" message goes through here, so an unknown pod, namespace, Service, policy
+    or kind is answered with what the user probably meant (``dev-ap/ubuntu`` → ``dev-app/ubuntu``)
+    instead of a bare refusal.
+    """
+    import difflib
+
+    pool = sorted({str(c) for c in candidates})
+    lowered = {c.lower(): c for c in pool}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    names = [lowered[c] for c in close]
+    return f" (did you mean {' or '.join(names)}?)"

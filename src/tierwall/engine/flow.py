@@ -7,6 +7,7 @@ external address) and a Service destination into one :class:`Flow` per endpoint 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..addresses import parse_ip
@@ -154,6 +155,37 @@ class Request:
                             if self.service is not None else self.dst.to_dict()),
                      **_l4_dict(self)}
         return out
+
+
+PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
+"""A named port as Kubernetes validates it (IANA_SVC_NAME: at most 15 lower-case letters,
+digits and inner single dashes, at least one letter)."""
+
+
+def parse_port(value, what: str = "port") -> int | str | None:
+    """A port as a user gave it (number, numeric text or a port name) → int or name.
+
+    Raises :class:`UsageError` for a number outside 0-65535 or text that is no valid port name:
+    ``-1`` is a bad number, not a port called "-1".
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise UsageError(f"{what} {value!r} is not a number or a port name")
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"[+-]?\d+", text):
+            value = int(text)
+        elif PORT_NAME.match(text) and "--" not in text:
+            return text
+        else:
+            raise UsageError(f"{what} {value!r} is neither a number in 0-65535 nor a port name "
+                             f"(lower-case letters, digits and '-', at most 15)")
+    if not isinstance(value, int):
+        raise UsageError(f"{what} {value!r} is not a number or a port name")
+    if not 0 <= value <= 65535:
+        raise UsageError(f"{what} {value} is outside 0-65535")
+    return value
 
 
 def check_protocol(protocol: str, port) -> str:

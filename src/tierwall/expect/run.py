@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from ..engine import (CompiledCluster, Decision, Endpoint, PathTrace, Request, endpoint_for_ip, endpoint_for_pod,
                       trace)
 from ..engine.result import stage_label
-from ..errors import Diagnostics, UsageError
-from ..inventory import Service
+from ..errors import Diagnostics, UsageError, did_you_mean
+from ..inventory import Inventory, Service
 from .spec import Case, EndpointSpec
 
 REPORT_FORMAT = "tierwall.dev/v1alpha1"
@@ -127,10 +127,36 @@ def _pod(cc: CompiledCluster, key: str) -> Endpoint:
         if group:
             pod = group[0]
         else:
-            raise UsageError(f"pod {key} is not in the input")
+            raise UsageError(unknown_pod(cc.inv, key))
     if not pod.ips:
         raise UsageError(f"pod {key} has no IP")
     return endpoint_for_pod(cc.inv, pod)
+
+
+def unknown_namespace(inv: Inventory, namespace: str) -> str:
+    return f"namespace {namespace} is not in the input{did_you_mean(namespace, inv.namespaces)}"
+
+
+def unknown_pod(inv: Inventory, key: str) -> str:
+    """Why ``key`` names no pod, with the closest pod (or namespace) names."""
+    ns, _, name = key.partition("/")
+    keys = [p.key for p in inv.pods] + list(inv.workloads)
+    if ns not in inv.namespaces:
+        # a misspelt namespace: the same pod name in the namespaces it resembles, else the namespaces
+        import difflib
+        near = difflib.get_close_matches(ns, list(inv.namespaces), n=3, cutoff=0.6)
+        same = [f"{n}/{name}" for n in near if f"{n}/{name}" in keys]
+        hint = f" (did you mean {' or '.join(same)}?)" if same else did_you_mean(ns, inv.namespaces)
+        return f"pod {key} is not in the input: namespace {ns} does not exist{hint}"
+    local = [k.partition("/")[2] for k in keys if k.startswith(ns + "/")]
+    hint = did_you_mean(name, local)
+    if hint:
+        hint = hint.replace("did you mean ", f"did you mean {ns}/").replace(" or ", f" or {ns}/")
+    return f"pod {key} is not in the input{hint or did_you_mean(key, keys)}"
+
+
+def unknown_service(inv: Inventory, key: str) -> str:
+    return f"Service {key} is not in the input{did_you_mean(key, inv.services)}"
 
 
 def resolve_sources(cc: CompiledCluster, spec: EndpointSpec) -> list[Endpoint]:
@@ -147,7 +173,7 @@ def resolve_destinations(cc: CompiledCluster, spec: EndpointSpec) -> list[Endpoi
     if spec.service:
         svc = cc.inv.service(spec.service)
         if svc is None:
-            raise UsageError(f"Service {spec.service} is not in the input")
+            raise UsageError(unknown_service(cc.inv, spec.service))
         return [svc]
     if spec.ip:
         svc = cc.inv.service_by_ip(spec.ip)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from ..engine.flow import parse_port
 from ..errors import Diagnostics, UsageError
 from ..load import ObjectReader, RawObject
 from ..model import PROTOCOLS
@@ -96,11 +97,11 @@ def _case(r: ObjectReader, entry, path: tuple, test_name: str, index: int) -> Ca
             r.error(path + ("port",), "an ICMP case has no port (use icmp: {type, code})")
     elif port is None:
         r.error(path + ("port",), f"a {protocol} case needs a port (a number or a named port)")
-    elif isinstance(port, bool) or not isinstance(port, (int, str)) or \
-            (isinstance(port, int) and not 1 <= port <= 65535):
-        r.error(path + ("port",), f"port {port!r} must be a number in [1, 65535] or a port name")
-    elif isinstance(port, str) and port.isdigit():
-        port = int(port)
+    else:
+        try:
+            port = parse_port(port)
+        except UsageError as exc:
+            r.error(path + ("port",), str(exc))
     expect = entry.get("expect")
     if isinstance(expect, str) and expect.capitalize() in EXPECTATIONS:
         expect = expect.capitalize()
