@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .dialects import build_model, infer_cni, sort_objects
+from .dialects import NON_POLICY_OWNERS, build_model, infer_cni, sort_objects
 from .engine import CompiledCluster, compile_cluster
 from .errors import Diagnostics
 from .inventory import Inventory, build_inventory
@@ -70,4 +70,4 @@ def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
 
 def _namespaced(objects) -> list[RawObject]:
     """Policy objects too: their namespaces must exist (implied if not declared)."""
-    return [r for d, rs in objects.by_dialect.items() if d not in ("inventory", "tierwall") for r in rs if r.namespace]
+    return [r for d, rs in objects.by_dialect.items() if d not in NON_POLICY_OWNERS for r in rs if r.namespace]

@@ -25,6 +25,12 @@ ANTREA_KINDS = ("ClusterNetworkPolicy", "NetworkPolicy", "Tier", "ClusterGroup",
 CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
 ADMIN_GROUP = "policy.networking.k8s.io"
 TIERWALL_GROUP = "tierwall.dev"
+RBAC_GROUP = "rbac.authorization.k8s.io"
+RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
+ADMISSION_GROUP = "admissionregistration.k8s.io"
+ADMISSION_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+NON_POLICY_OWNERS = ("inventory", "tierwall", "rbac", "admission")
+"""Owners whose objects are not network policy (RBAC and admission objects are read by tierwall.rbac)."""
 
 DIALECTS = ("kubernetes", "antrea", "calico", "adminnetpol")
 """Dialects this version lowers."""
@@ -33,7 +39,8 @@ NATIVE_DIALECTS = ("antrea", "calico")
 
 
 def classify(raw: RawObject) -> str | None:
-    """The dialect (or ``inventory`` / ``tierwall``) that owns ``raw``; ``None`` if unknown."""
+    """The dialect (or ``inventory`` / ``tierwall`` / ``rbac`` / ``admission``) that owns ``raw``;
+    ``None`` if unknown."""
     group, kind = raw.group, raw.kind
     if group == "networking.k8s.io" and kind == "NetworkPolicy":
         return "kubernetes"
@@ -45,6 +52,10 @@ def classify(raw: RawObject) -> str | None:
         return "adminnetpol"
     if group == TIERWALL_GROUP:
         return "tierwall"
+    if group == RBAC_GROUP and kind in RBAC_KINDS:
+        return "rbac"
+    if group == ADMISSION_GROUP and kind in ADMISSION_KINDS:
+        return "admission"
     if group in ("", "apps", "batch", "discovery.k8s.io") and kind in INVENTORY_KINDS:
         return "inventory"
     return None

@@ -1,0 +1,64 @@
+"""``tierwall who-can`` on the bundled seed organisation (examples/rbac-tamper)."""
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tierwall.cli.main import cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rbac-tamper"
+
+
+def _report(*args):
+    r = CliRunner().invoke(cli, ["who-can", "-f", str(EXAMPLE), "-o", "json", *args])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def _subjects(target, verb):
+    return {f"{row['subject']['kind']}/{row['subject']['name']}" for row in target["verbs"].get(verb, [])}
+
+
+def _find(report, **match):
+    found = [t for t in report["targets"] if all(t.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+def test_app_team_with_edit_writes_antrea_policies_in_every_tier_of_its_namespace():
+    report = _report("-n", "dev-app")
+    for tier in ("emergency", "securityops", "application"):
+        t = _find(report, resource="networkpolicies.crd.antrea.io", namespace="dev-app", tier=tier)
+        assert "Group/dev-team" in _subjects(t, "create")
+        assert "Group/prod-team" not in _subjects(t, "create")
+    acnp = _find(report, resource="clusternetworkpolicies.crd.antrea.io", tier="emergency")
+    assert _subjects(acnp, "create") == {"Group/security-admins", "Group/system:masters"}
+    tier = _find(report, resource="tiers.crd.antrea.io", name="securityops")
+    assert "create" not in tier["verbs"] and "Group/dev-team" not in _subjects(tier, "update")
+
+
+def test_namespace_labels_follow_resource_names():
+    report = _report("--dialect", "identity")
+    dev = _find(report, resource="namespaces", namespace="dev-app")
+    prod = _find(report, resource="namespaces", namespace="prod-app")
+    assert "Group/platform" in _subjects(dev, "patch")
+    assert "Group/platform" not in _subjects(prod, "patch")
+    pods = _find(report, resource="pods", namespace="prod-app")
+    assert _subjects(pods, "create") == {"Group/prod-team", "Group/system:masters"}
+    svc = _find(report, resource="services", namespace="kube-system", name="kube-dns")
+    assert "toServices" in svc["what"]
+
+
+def test_without_cni_roles_edit_does_not_reach_antrea_policies():
+    report = _report("--no-cni-roles", "--subject", "Group/dev-team", "-n", "dev-app", "--tier", "emergency")
+    t = _find(report, resource="networkpolicies.crd.antrea.io", namespace="dev-app")
+    assert _subjects(t, "create") == set()
+
+
+def test_text_view_and_bad_subject():
+    r = CliRunner().invoke(cli, ["who-can", "-f", str(EXAMPLE), "--tier", "securityops"])
+    assert r.exit_code == 0, r.output
+    assert "NetworkPolicy in tier securityops" in r.stdout and "Group/dev-team" in r.stdout
+    r = CliRunner().invoke(cli, ["who-can", "-f", str(EXAMPLE), "--subject", "Team/x"])
+    assert r.exit_code == 2 and "Group/NAME" in r.output
