@@ -26,6 +26,18 @@ status: {podIP: 10.244.1.5}
 ---
 apiVersion: v1
 kind: Pod
+metadata: {name: "<script>", namespace: app, labels: {app: web}}
+spec: {nodeName: n1}
+status: {podIP: 10.244.1.7}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: stray, namespace: ghost}
+spec: {nodeName: n1}
+status: {podIP: 10.244.1.8}
+---
+apiVersion: v1
+kind: Pod
 metadata: {name: client, namespace: app, labels: {app: client}}
 spec: {nodeName: n1}
 status: {podIP: 10.244.1.6}
@@ -45,8 +57,9 @@ spec:
     name: "<b>bold</b>"
     from: [{podSelector: {}}]
 """
-"""Input strings that would be markup if a page printed them raw: a pod name, an NSX display
-name (free text) and a rule name — all accepted by the loader."""
+"""Input strings that would be markup if a page printed them raw (a pod name, an NSX display
+name — free text — and a rule name, all accepted by the loader), and a pod in an undeclared
+namespace (lint TW206)."""
 
 
 def client_for(*paths, **kw) -> TestClient:

@@ -20,7 +20,10 @@ from starlette.templating import Jinja2Templates
 
 from .. import __version__
 from .board import Filter, build_board
+from . import checks, heatmap
 from .source import read_source
+from .traceflow import FlowForm, choices
+from .traceflow import run as run_trace
 from .workspace import Workspace
 
 HERE = Path(__file__).parent
@@ -86,6 +89,40 @@ def create_app(workspace: Workspace) -> Starlette:
             return page(request, "notfound.html", status=404, what="file (only input files are shown)")
         return page(request, "source.html", source=src)
 
+    async def trace(request: Request) -> Response:
+        if (r := need_model(request, "trace")) is not None:
+            return r
+        gen = workspace.current
+        view = run_trace(gen.cluster, FlowForm.from_query(request.query_params))
+        picks = workspace.derived("choices", choices)
+        return page(request, "trace.html", status=400 if view.error else 200, view=view, choices=picks,
+                    protocols=("TCP", "UDP", "SCTP", "ICMP"))
+
+    async def matrix(request: Request) -> Response:
+        if (r := need_model(request, "matrix")) is not None:
+            return r
+        q = request.query_params
+        result = workspace.derived("matrix", heatmap.compute)
+        heat = workspace.derived("matrix-namespaces", lambda c: heatmap.namespaces(result))
+        port = heat.ports.index(q["port"]) if q.get("port") in heat.ports else 0
+        src, dst = q.get("from", ""), q.get("to", "")
+        if src or dst:
+            if src not in heat.rows or dst not in heat.cols:
+                return page(request, "notfound.html", status=404, what="namespace pair")
+            port_value, protocol = heatmap.port_flow(result, heat.ports[port])
+            return page(request, "matrix_drill.html", heat=heat, port=port, src=src, dst=dst,
+                        workloads=heatmap.drill(result, src, dst, "workload"),
+                        pods=heatmap.drill(result, src, dst, "pod"), port_value=port_value, protocol=protocol)
+        return page(request, "matrix.html", heat=heat, port=port, max_table=heatmap.MAX_TABLE)
+
+    async def check(request: Request) -> Response:
+        if (r := need_model(request, "check")) is not None:
+            return r
+        view = workspace.derived("check", lambda c: checks.run_checks(c, workspace.test_paths))
+        findings = workspace.derived("lint", checks.run_lint)
+        fleet = checks.fleet_view(workspace.fleet_path)
+        return page(request, "check.html", check=view, findings=findings, fleet=fleet)
+
     async def reload(request: Request) -> Response:
         workspace.reload()
         back = request.headers.get("referer") or "/"
@@ -102,6 +139,10 @@ def create_app(workspace: Workspace) -> Starlette:
     routes = [
         Route("/", board),
         Route("/policy/{index}", policy),
+        Route("/trace", trace),
+        Route("/matrix", matrix),
+        Route("/check", check),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/source", source),
         Route("/reload", reload, methods=["POST"]),
         Route("/status", status),

@@ -22,7 +22,8 @@ from ..common import EXIT_OK, handle_errors, input_options, load, stdout
 @click.option("--source-port", type=click.IntRange(1, 65535), help="Source port, for rules that match on it.")
 @click.option("--icmp-type", type=click.IntRange(0, 255), help="ICMP type (default 8, echo request).")
 @click.option("--icmp-code", type=click.IntRange(0, 255), help="ICMP code (default 0).")
-@click.option("-o", "--output", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Choice(["text", "json", "yaml", "dot", "svg"]), default="text",
+              show_default=True, help="dot/svg: the traceflow graph (svg needs Graphviz's dot).")
 @handle_errors
 def trace(paths, cni, verbose, src, dst, port, protocol, source_port, icmp_type, icmp_code, output):
     """Trace one flow: the verdict and every tier, policy and rule on the way.
@@ -38,6 +39,9 @@ def trace(paths, cni, verbose, src, dst, port, protocol, source_port, icmp_type,
         sys.stdout.write(render_json(result.to_dict()))
     elif output == "yaml":
         sys.stdout.write(render_yaml(result.to_dict()))
+    elif output in ("dot", "svg"):
+        from ...render.trace_graph import build_trace_graph, to_dot, to_svg
+        sys.stdout.write((to_dot if output == "dot" else to_svg)(build_trace_graph(result)))
     else:
         render_trace(result, stdout())
     sys.exit(EXIT_OK)

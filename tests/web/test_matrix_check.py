@@ -1,0 +1,89 @@
+"""Matrix heatmap and drill-down, Check page (tests, lint, fleet status) — in-process."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+from web_helpers import EXAMPLES, client_for
+
+from tierwall import api
+from tierwall.render.matrix import matrix_dict
+
+
+def _heat(page):
+    return json.loads(re.search(r'id="heat-data">(.*?)</script>', page.text, re.S).group(1))
+
+
+def test_namespace_heatmap_agrees_with_matrix_json(org):
+    base = EXAMPLES / "org-baseline"
+    doc = matrix_dict(api.matrix(api.read([str(base / "cluster"), str(base / "policies")])), "namespace")
+    page = org.get("/matrix")
+    assert page.status_code == 200
+    heat = _heat(page)
+    assert heat["rows"] == heat["cols"] == doc["groups"]
+    assert heat["port"] == doc["ports"][0]
+    assert heat["allowed"] == doc["allowed"][doc["ports"][0]] and heat["pairs"] == doc["pairs"]
+    other = _heat(org.get("/matrix", params={"port": doc["ports"][-1]}))
+    assert other["allowed"] == doc["allowed"][doc["ports"][-1]]
+    # the server-rendered table says the same (readable without JS)
+    cells = re.findall(r'<td class="cell"[^>]*><a href="([^"]+)">([^<]+)</a>', page.text)
+    n = len(doc["groups"])
+    assert len(cells) == n * n
+    i, j = doc["groups"].index("prod-app"), doc["groups"].index("dev-app")
+    allowed, pairs = doc["allowed"][doc["ports"][0]][i][j], doc["pairs"][i][j]
+    href, text = cells[i * n + j]
+    assert text == f"{allowed}/{pairs}" and "from=prod-app" in unescape(href) and "to=dev-app" in unescape(href)
+
+
+def test_drill_down_lists_workloads_and_pods_and_each_pod_cell_traces(org):
+    page = org.get("/matrix", params={"from": "prod-app", "to": "dev-app", "port": "TCP/8080"})
+    assert page.status_code == 200
+    pods = page.text.split('id="drill-pods"', 1)[1].split("</table>", 1)[0]
+    assert "prod-app/api-0" in pods and "dev-app/web-1" in pods and "kube-system" not in pods
+    links = [unescape(h) for h in re.findall(r'href="(/trace\?[^"]+)"', pods)]
+    assert len(links) == 4  # 2 api pods × 2 web pods
+    trace = org.get(links[0])
+    assert trace.status_code == 200 and 'class="verdict-Drop"' in trace.text  # 0/1 in the cell: not allowed
+    workloads = page.text.split('id="drill-workloads"', 1)[1].split("</table>", 1)[0]
+    assert "prod-app/api" in workloads and "dev-app/web" in workloads
+    assert org.get("/matrix", params={"from": "nope", "to": "dev-app"}).status_code == 404
+
+
+def test_check_page_runs_the_tests_and_shows_failures_with_their_deciding_rule(tmp_path):
+    base = EXAMPLES / "org-baseline"
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("""\
+apiVersion: tierwall.dev/v1alpha1
+kind: ConnectivityTest
+metadata: {name: wrong-on-purpose}
+spec:
+  cases:
+  - {name: prod reaches dev, from: prod-app/api-0, to: dev-app/web-0, port: 80, expect: Allow}
+""")
+    client = client_for(base / "cluster", base / "policies", test_paths=[str(base / "tests"), str(wrong)])
+    report = api.check(api.read([str(base / "cluster"), str(base / "policies")]), [str(base / "tests"), str(wrong)])
+    page = client.get("/check")
+    assert page.status_code == 200
+    summary = unescape(re.search(r'id="check-summary"[^>]*>(.*?)</p>', page.text).group(1))
+    assert summary == f"{len(report.results) - 1} of {len(report.results)} passed, 1 failed."
+    [failed] = re.findall(r'<tr class="failed">(.*?)</tr>', page.text, re.S)
+    assert "prod reaches dev" in failed and "isolate-app-namespaces" in failed and "securityops.yaml:36" in failed
+    assert 'id="fleet-status"' in page.text and "Not in fleet mode" in page.text
+
+
+def test_check_page_lints_with_codes_and_without_tests_says_so(hostile):
+    page = hostile.get("/check")
+    assert page.status_code == 200
+    assert "no ConnectivityTest found" in page.text
+    findings = api.lint(api.read(str(hostile.app.state.workspace.paths[0])))
+    codes = re.findall(r"<td><strong>(TW\d+)</strong></td>", page.text)
+    assert codes == [f.code for f in findings] and "TW206" in codes
+
+
+def test_fleet_mode_says_it_is_unavailable_rather_than_faking_results(tmp_path):
+    base = EXAMPLES / "org-baseline"
+    client = client_for(base / "cluster", base / "policies", fleet_path=str(tmp_path / "fleet.yaml"))
+    status = re.search(r'id="fleet-status"[^>]*>(.*?)</p>', client.get("/check").text, re.S).group(1)
+    assert "unavailable" in status and "fleet.yaml" in status
