@@ -59,3 +59,111 @@ def test_ports_and_protocols_are_usage_errors(tmp_path):
 def test_check_tests_file_that_does_not_exist():
     r = invoke("check", "-f", ENV, "--tests", "nosuch.yaml")
     assert r.exit_code == 2 and r.output.count("no such file") == 1
+
+
+ORG = str(EX / "org-baseline")
+
+
+def _lines(r):
+    assert r.exit_code == 0, r.output
+    return [line.split() for line in r.stdout.strip().splitlines()]
+
+
+def test_get_by_name_and_kind_slash_name():
+    rows = _lines(invoke("get", "acnp", "allow-cluster-dns", "-f", ORG))
+    assert [r[0] for r in rows[1:]] == ["allow-cluster-dns"]
+    rows = _lines(invoke("get", "acnp/egress-private-ranges", "acnp/allow-cluster-dns", "-f", ORG))
+    assert [r[0] for r in rows[1:]] == ["egress-private-ranges", "allow-cluster-dns"]
+    doc = yaml.safe_load(invoke("get", "acnp", "allow-cluster-dns", "-f", ORG, "-o", "yaml").stdout)
+    assert doc["kind"] == "ClusterNetworkPolicy" and doc["metadata"]["name"] == "allow-cluster-dns"
+    r = invoke("get", "acnp", "allow-cluster-dn", "-f", ORG)
+    assert r.exit_code == 2 and "did you mean allow-cluster-dns?" in r.output
+    r = invoke("get", "acnp/a", "tiers/b", "-f", ORG)
+    assert r.exit_code == 2 and "one kind at a time" in r.output
+
+
+def test_get_output_name():
+    r = invoke("get", "acnp", "-f", ORG, "-o", "name")
+    assert r.exit_code == 0
+    assert "clusternetworkpolicy.crd.antrea.io/allow-cluster-dns" in r.stdout.splitlines()
+
+
+def test_get_sort_by_field_column_and_unknown():
+    rows = _lines(invoke("get", "acnp", "-f", ORG, "--sort-by", ".spec.priority"))
+    prios = [float(r[2]) for r in rows[1:]]
+    assert prios == sorted(prios)
+    rows = _lines(invoke("get", "acnp", "-f", ORG, "--sort-by", "{.metadata.name}"))
+    assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
+    r = invoke("get", "acnp", "-f", ORG, "--sort-by", ".spec.nope")
+    assert r.exit_code == 2 and ".spec.nope" in r.output
+
+
+def test_unknown_kind_and_namespace_suggest():
+    r = invoke("get", "acnpp", "-f", ORG)
+    assert r.exit_code == 2 and "did you mean acnp" in r.output
+    r = invoke("get", "networkpolicies", "-n", "dev-ap", "-f", ORG)
+    assert r.exit_code == 2 and "did you mean dev-app?" in r.output
+
+
+def _policy_files(tmp_path, *objs):
+    path = tmp_path / "p.yaml"
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}
+    path.write_text(yaml.safe_dump_all([ns, *objs]))
+    return str(path)
+
+
+ANNP = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "NetworkPolicy", "metadata": {"name": "annp-1", "namespace": "prod"},
+        "spec": {"priority": 5, "appliedTo": [{"podSelector": {}}], "ingress": [{"action": "Drop"}]}}
+ADMIN = {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy", "metadata": {"name": "admin-1"},
+         "spec": {"priority": 10, "subject": {"namespaces": {}},
+                  "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}]}}
+
+
+def test_anp_means_the_kind_the_inputs_hold(tmp_path):
+    rows = _lines(invoke("get", "anp", "-A", "-f", _policy_files(tmp_path, ANNP)))
+    assert rows[1][:2] == ["prod", "annp-1"]
+    rows = _lines(invoke("get", "anp", "-f", _policy_files(tmp_path, ADMIN)))
+    assert rows[1][0] == "admin-1"
+    r = invoke("get", "anp", "-A", "-f", _policy_files(tmp_path, ANNP, ADMIN))
+    assert r.exit_code == 2 and "AdminNetworkPolicy" in r.output and "Antrea NetworkPolicy" in r.output
+    assert "No resources found" not in r.output
+    # a CRD among the inputs says what the short name means, as discovery does for kubectl
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "networkpolicies.crd.antrea.io"},
+           "spec": {"group": "crd.antrea.io", "names": {"kind": "NetworkPolicy", "plural": "networkpolicies",
+                                                          "shortNames": ["anp"]}}}
+    rows = _lines(invoke("get", "anp", "-A", "-f", _policy_files(tmp_path, ANNP, ADMIN, crd)))
+    assert rows[1][:2] == ["prod", "annp-1"]
+
+
+def test_current_nodes_and_tier_case_come_from_the_object(tmp_path):
+    acnp = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy", "metadata": {"name": "p"},
+            "spec": {"tier": "SecurityOps", "priority": 1, "appliedTo": [{"podSelector": {}}],
+                     "ingress": [{"action": "Drop"}]}}
+    rows = _lines(invoke("get", "acnp", "-f", _policy_files(tmp_path, acnp)))
+    assert rows[1][1] == "SecurityOps" and rows[1][4] == "<unknown>"
+    acnp["status"] = {"currentNodesRealized": 3, "desiredNodesRealized": 3}
+    rows = _lines(invoke("get", "acnp", "-f", _policy_files(tmp_path, acnp)))
+    assert rows[1][4] == "3"
+
+
+NSX = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy",
+       "metadata": {"name": "9f0c3c3e-1b2a-4c55-9d0e-aa11bb22cc33",
+                    "labels": {"ccp-adapter.antrea.tanzu.vmware.com/managedBy": "ccp-adapter"},
+                    "annotations": {"ccp-adapter.antrea.tanzu.vmware.com/display-name": "block-prod-ssh"}},
+       "spec": {"priority": 1, "appliedTo": [{"podSelector": {}}], "ingress": [{"action": "Drop", "name": "2025"}]}}
+
+
+def test_nsx_display_name_in_get_and_trace(tmp_path):
+    pods = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "namespace": "prod", "labels": {"app": n}},
+             "spec": {"containers": [{"name": "c"}]}, "status": {"podIP": ip}} for n, ip in (("a", "10.0.0.1"),
+                                                                                         ("b", "10.0.0.2"))]
+    path = _policy_files(tmp_path, NSX, *pods)
+    r = invoke("get", "acnp", "-f", path)
+    assert r.exit_code == 0 and "DISPLAY NAME" in r.stdout and "block-prod-ssh" in r.stdout
+    r = invoke("trace", "-f", path, "--from", "prod/a", "--to", "prod/b", "--port", "22")
+    assert r.exit_code == 0 and 'ClusterNetworkPolicy/9f0c3c3e-1b2a-4c55-9d0e-aa11bb22cc33 "block-prod-ssh"' in r.stdout
+    doc = __import__("json").loads(invoke("trace", "-f", path, "--from", "prod/a", "--to", "prod/b", "--port", "22",
+                                          "-o", "json").stdout)
+    steps = doc["paths"][0]["ingress"]["stages"]
+    assert any(rs["policy"].get("displayName") == "block-prod-ssh" for s in steps for rs in s["rules"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..cluster import Cluster
+from ..errors import UsageError
 from ..engine import endpoint_for_pod
 from ..engine.match import Match, peer_matches
 from ..inventory import Pod
@@ -92,11 +93,54 @@ class Listing:
     columns: list[str]
     rows: list[list[str]] = field(default_factory=list)
     objects: list[RawObject] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    """``resource.group/name`` of each row, as ``kubectl get -o name`` prints it."""
+    sources: list[RawObject | None] = field(default_factory=list)
+    """The object behind each row (``None`` for a built-in, e.g. a system Tier)."""
+    policies: list[Policy | None] = field(default_factory=list)
+
+    def add(self, row: list[str], raw: RawObject | None, name: str, policy: Policy | None = None) -> None:
+        self.rows.append(row)
+        self.sources.append(raw)
+        self.names.append(name)
+        self.policies.append(policy)
+        if raw is not None:
+            self.objects.append(raw)
 
 
-def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, sort_by: str | None = None) -> Listing:
-    """Rows for ``tierwall get KIND``; ``namespace`` None = all namespaces."""
+def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, sort_by: str | None = None,
+        names: list[str] | None = None) -> Listing:
+    """Rows for ``tierwall get KIND [NAME...]``; ``namespace`` None = all namespaces.
+
+    Raises :class:`UsageError` for a name that is not there (with a did-you-mean) and for a
+    ``sort_by`` that is neither a field of the objects nor a column.
+    """
     key = resolve_kind(kind)
+    listing = _rows(cluster, key, namespace, wide)
+    if names:
+        listing = pick_names(listing, names, _title(key), namespace if key in NAMESPACED else None)
+    if sort_by:
+        sort_listing(listing, sort_by, cluster, key)
+    return listing
+
+
+def _title(key: str) -> str:
+    return {"acnp": "ClusterNetworkPolicy", "annp": "Antrea NetworkPolicy", "tiers": "Tier",
+            "clustergroups": "ClusterGroup", "groups": "Group", "networkpolicies": "NetworkPolicy",
+            "anp": "AdminNetworkPolicy", "banp": "BaselineAdminNetworkPolicy", "cnp": "ClusterNetworkPolicy",
+            "gnp": "GlobalNetworkPolicy", "caliconetworkpolicies": "Calico NetworkPolicy",
+            "networksets": "NetworkSet", "policies": "policy"}.get(key, key)
+
+
+def resource_name(raw: RawObject | None, kind: str, name: str) -> str:
+    """``kind.group/name`` as ``kubectl get -o name`` prints it."""
+    if raw is not None:
+        group = raw.group
+        return f"{raw.kind.lower()}{'.' + group if group else ''}/{raw.name}"
+    return f"{kind.lower()}/{name}"
+
+
+def _rows(cluster: Cluster, key: str, namespace: str | None, wide: bool) -> Listing:
     index = raw_index(cluster)
     model = cluster.model
     stage_pos = {s.name: i for i, s in enumerate(model.stages)}
@@ -115,9 +159,7 @@ def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, 
             row = [name, prio, age(by_name.get(name))]
             if wide:
                 row.append("declared" if name in by_name else "built-in")
-            listing.rows.append(row)
-            if name in by_name:
-                listing.objects.append(by_name[name])
+            listing.add(row, by_name.get(name), resource_name(by_name.get(name), "tier.crd.antrea.io", name))
         return listing
     if key in ("clustergroups", "groups", "networksets"):
         dialect, raw_kinds, _ = KINDS[key]
@@ -132,8 +174,7 @@ def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, 
             if wide:
                 ref = "/".join(p for p in (raw.kind, raw.namespace if raw.kind == "Group" else "", raw.name) if p)
                 row += [str(members.get(ref, "-")), raw.origin.location]
-            listing.rows.append(row)
-            listing.objects.append(raw)
+            listing.add(row, raw, resource_name(raw, raw.kind, raw.name))
         return listing
     policies = [p for p in model.policies if (key == "policies" or p.ref.kind in KINDS[key][2])
                 and in_ns(p.ref.namespace)]
@@ -155,8 +196,10 @@ def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, 
         cols += ["TIER", "PRIORITY", "DESIRED NODES", "CURRENT NODES", "AGE"]
     if wide:
         cols += ["PODS", "RULES", "SOURCE"]
+    if key in ("acnp", "annp") and any(p.ref.display_name for p in policies):
+        cols.insert(cols.index("NAME") + 1, "DISPLAY NAME")
     listing = Listing(cols)
-    if key == "policies" or sort_by == "effectivePriority":
+    if key == "policies":
         ordered = sorted(policies, key=lambda p: effective_key(p, stage_pos))
     else:
         ordered = sorted(policies, key=lambda p: (p.ref.namespace, p.ref.name))
@@ -164,6 +207,8 @@ def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, 
         raw = _raw_of(p, index)
         nodes = span(cluster, p)
         row = ([p.ref.namespace or "-"] if show_ns else []) + [p.ref.name]
+        if "DISPLAY NAME" in cols:
+            row.append(p.ref.display_name or "<none>")
         tier = p.ref.tier or model.stage(p.stage).title
         if key == "policies":
             row = [str(rank), p.ref.kind] + row + [tier, p.ref.priority or "<none>", str(len(nodes))]
@@ -179,7 +224,7 @@ def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, 
         elif key == "cnp":
             row += [(raw.data.get("spec") or {}).get("tier", "") if raw else "", p.ref.priority, age(raw)]
         else:
-            row += [p.ref.tier, p.ref.priority, str(len(nodes)), str(len(nodes)), age(raw)]
+            row += [written_tier(raw, p.ref.tier), p.ref.priority, str(len(nodes)), current_nodes(raw), age(raw)]
         if wide:
             bits = cluster.compiled.applied_bits(p.subject)
             for r in p.rules:
@@ -187,22 +232,91 @@ def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, 
             counts = f"{sum(r.direction is Direction.INGRESS for r in p.rules)}in/" \
                      f"{sum(r.direction is Direction.EGRESS for r in p.rules)}eg"
             row += [str(bin(bits).count("1")), counts, p.ref.origin.location]
-        listing.rows.append(row)
-        if raw is not None:
-            listing.objects.append(raw)
-    if sort_by and sort_by.lstrip(".") not in ("effectivePriority",):
-        column = sort_by.lstrip(".").split(".")[-1].upper().replace("_", " ")
-        if column in listing.columns:
-            i = listing.columns.index(column)
-            listing.rows.sort(key=lambda r: _sortable(r[i]))
+        listing.add(row, raw, resource_name(raw, p.ref.kind, p.ref.name), p)
     return listing
 
 
-def _sortable(value: str):
+def written_tier(raw: RawObject | None, resolved: str) -> str:
+    """``spec.tier`` as the user wrote it (kubectl's TIER column prints the field), the
+    webhook's default when empty."""
+    spec = (raw.data.get("spec") or {}) if raw is not None else {}
+    tier = spec.get("tier") if isinstance(spec, dict) else None
+    return str(tier) if tier else resolved
+
+
+def current_nodes(raw: RawObject | None) -> str:
+    """CURRENT NODES is what antrea-controller has seen realized (``status.currentNodesRealized``):
+    known only from a status the input carries, never computed offline."""
+    status = (raw.data.get("status") or {}) if raw is not None else {}
+    value = status.get("currentNodesRealized") if isinstance(status, dict) else None
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else "<unknown>"
+
+
+def pick_names(listing: Listing, names: list[str], title: str, namespace: str | None) -> Listing:
+    """Only the rows called ``names`` (in the order given); an unknown one is an error."""
+    from .kind_args import unknown_name
+    col = listing.columns.index("NAME")
+    out = Listing(listing.columns)
+    for name in names:
+        hits = [i for i, row in enumerate(listing.rows) if row[col] == name]
+        if not hits:
+            raise unknown_name(title, name, namespace, [row[col] for row in listing.rows])
+        for i in hits:
+            out.add(listing.rows[i], listing.sources[i], listing.names[i], listing.policies[i])
+    return out
+
+
+def sort_listing(listing: Listing, sort_by: str, cluster: Cluster, key: str) -> None:
+    """``--sort-by``: ``effectivePriority``, a field path of the objects (``.spec.priority``,
+    ``{.metadata.name}``) or a column name; anything else is an error, as in kubectl."""
+    path = sort_by.strip()
+    if path.startswith("{") and path.endswith("}"):
+        path = path[1:-1]
+    path = path.lstrip(".")
+    if path == "effectivePriority":
+        stage_pos = {s.name: i for i, s in enumerate(cluster.model.stages)}
+        _reorder(listing, [effective_key(p, stage_pos) if p is not None else () for p in listing.policies])
+        return
+    fields = path.split(".")
+    values = [_field(raw.data, fields) if raw is not None else None for raw in listing.sources]
+    if any(v is not None for v in values):
+        _reorder(listing, [_sortable(v) for v in values])
+        return
+    column = path.upper().replace("_", " ").replace("-", " ")
+    if column in listing.columns:
+        i = listing.columns.index(column)
+        _reorder(listing, [_sortable(r[i]) for r in listing.rows])
+        return
+    if not listing.rows:
+        return
+    raise UsageError(f"--sort-by {sort_by}: no field with that path in the {_title(key)} objects listed, and no "
+                     f"column of that name (columns: {', '.join(listing.columns)}; or effectivePriority)")
+
+
+def _field(data, fields: list[str]):
+    for f in fields:
+        if isinstance(data, dict) and f in data:
+            data = data[f]
+        else:
+            return None
+    return data if isinstance(data, (str, int, float)) and not isinstance(data, bool) else None
+
+
+def _reorder(listing: Listing, keys: list) -> None:
+    order = sorted(range(len(listing.rows)), key=lambda i: (keys[i], i))
+    listing.rows = [listing.rows[i] for i in order]
+    listing.sources = [listing.sources[i] for i in order]
+    listing.names = [listing.names[i] for i in order]
+    listing.policies = [listing.policies[i] for i in order]
+
+
+def _sortable(value):
+    if value is None:
+        return (2, 0.0, "")
     try:
         return (0, float(value), "")
-    except ValueError:
-        return (1, 0.0, value)
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
 
 
 def effective_key(policy: Policy, stage_pos: dict[str, int]) -> tuple:

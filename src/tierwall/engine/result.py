@@ -31,6 +31,8 @@ def policy_dict(ref: PolicyRef) -> dict:
         out["priority"] = ref.priority
     if ref.managed_by:
         out["managedBy"] = ref.managed_by
+    if ref.display_name:
+        out["displayName"] = ref.display_name
     out["origin"] = ref.origin.to_dict()
     return out
 

@@ -120,14 +120,14 @@ def _walk(cc: CompiledCluster, flow: Flow, direction: Direction, pod: Pod) -> Si
                 break
             outcome = "decided"
             decision = Decision(ACTION_VERDICT[rule.action], "rule",
-                                f"{rule.policy.ref} {rule.label} ({rule.action.value}) matched", side=side,
+                                f"{rule.policy.label} {rule.label} ({rule.action.value}) matched", side=side,
                                 stage=stage, rule=rule, tie_note=_tie_note(cc, flow, plan.rules, rule))
             break
         step = StageStep(stage, outcome, rule_steps)
         if outcome == "no-match" and stage.no_match is NoMatch.DROP_IF_SELECTED and plan.isolating:
             step.outcome = "end-of-tier" if stage.end_of_tier else "isolation"
             step.isolating = plan.isolating
-            names = ", ".join(p.ref.ref for p in plan.isolating)
+            names = ", ".join(p.ref.label for p in plan.isolating)
             if stage.end_of_tier:
                 why = (f"end of {stage.title}: {pod.key} is selected for {side} by {names} and no rule allowed "
                        f"or passed the flow; the tier's default action drops it")

@@ -28,6 +28,14 @@ class PolicyRef:
     priority: str = ""
     managed_by: str = ""
     """Set when another system owns the object (e.g. NSX): edits there are reconciled away."""
+    display_name: str = ""
+    """The name people know the policy by when its object name is an id (NSX-managed
+    policies are named by UUID; the ccp-adapter puts the NSX display name in an annotation)."""
+
+    @property
+    def label(self) -> str:
+        """``ref`` plus the display name, for text views."""
+        return f'{self.ref} "{self.display_name}"' if self.display_name else self.ref
 
     @property
     def ref(self) -> str:

@@ -70,7 +70,7 @@ def _side_tree(side: SideTrace, title: str) -> Tree:
         for rs in step.rules:
             mark, style = MARK[rs.matched]
             line = Text(f"{mark} ", style=style)
-            line.append(f"{rs.rule.policy.ref} ", style="bold" if rs.matched == "yes" else "")
+            line.append(f"{rs.rule.policy.label} ", style="bold" if rs.matched == "yes" else "")
             line.append(f"{rs.rule.label} [{rs.rule.action.value}]")
             line.append(f"  {rs.reason}", style="dim")
             line.append(f"  {rs.rule.origin.location}", style="dim")
@@ -78,10 +78,10 @@ def _side_tree(side: SideTrace, title: str) -> Tree:
         if step.outcome == "pass":
             node.add(Text("→ Pass: continue at " + (step.stage.pass_to or "the next stage"), style="yellow"))
         elif step.outcome == "isolation":
-            names = ", ".join(p.ref.ref for p in step.isolating)
+            names = ", ".join(p.ref.label for p in step.isolating)
             node.add(Text(f"→ Drop: isolated by {names}; none of their rules matched", style="red"))
         elif step.outcome == "end-of-tier":
-            names = ", ".join(p.ref.ref for p in step.isolating)
+            names = ", ".join(p.ref.label for p in step.isolating)
             node.add(Text(f"→ End of tier: Drop (default action); selected by {names}, nothing allowed or "
                           f"passed the flow", style="red"))
         elif step.outcome == "no-match":

@@ -85,7 +85,8 @@ def lower_antrea_policy(raw: RawObject, ctx: Context) -> Policy | None:
     managed = "NSX (ccp-adapter)" if (md.get("labels") or {}).get(NSX_MANAGED_LABEL) else ""
     display = (md.get("annotations") or {}).get(NSX_DISPLAY_NAME, "")
     ref = PolicyRef(POLICY_KIND[raw.kind], ns, raw.name, raw.origin, tier=tier_name, priority=_fmt(priority),
-                    managed_by=f"{managed}: {display}" if managed and display else managed)
+                    managed_by=f"{managed}: {display}" if managed and display else managed,
+                    display_name=str(display) if display else "")
     rules: list[Rule] = []
     for d, k, i, e in all_rules:
         rule = _lower_rule(r, ctx, ref, d, k, i, e, subject, cluster, ns, float(priority), tier.stage_name)
