@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +17,9 @@ from click.testing import CliRunner
 from helpers import SHARED
 from tierwall.cli.main import cli
 
-SUITES = ("kubernetes", "antrea", "adminnetpol", "calico")
+SUITES = ("kubernetes", "antrea", "adminnetpol", "calico", "cilium")
+OWN = Path(__file__).parent / "cases"
+"""This repository's own regression cases, in the shared format."""
 
 
 def _case2bundle():
@@ -31,7 +34,7 @@ def _case2bundle():
 def _cases():
     cases = sorted(p for suite in SUITES for p in (SHARED / "acceptance" / suite).glob("*.yaml")
                    if not p.name.startswith("_") and p.name != "selectors.yaml")
-    return cases
+    return cases + sorted(OWN.glob("*/*.yaml"))
 
 
 def test_shared_suites_are_present():
@@ -39,7 +42,7 @@ def test_shared_suites_are_present():
         assert list((SHARED / "acceptance" / suite).glob("*.yaml")), f"no cases in shared/acceptance/{suite}"
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{'own/' if OWN in p.parents else ''}{p.parent.name}/{p.stem}")
 def test_case(case, tmp_path):
     _case2bundle().main(case, tmp_path)
     cni = (tmp_path / "cni").read_text().strip()

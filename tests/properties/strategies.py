@@ -177,6 +177,71 @@ def calico_policy(draw, index):
             "metadata": md, "spec": spec}
 
 
+CILIUM_ENTITIES = ["world", "cluster", "host", "remote-node", "all"]
+NODES = [("node-1", "172.18.0.2"), ("node-2", "172.18.0.3")]
+OUTSIDE = ["203.0.113.9", "198.51.100.1"]
+"""External addresses the Cilium matrix also covers (besides the node addresses)."""
+
+
+def cilium_endpoints(clusterwide):
+    ns_key = st.sampled_from(NAMESPACES).map(lambda n: {"matchLabels": {"k8s:io.kubernetes.pod.namespace": n}})
+    team = st.sampled_from(["red", "blue"]).map(
+        lambda t: {"matchLabels": {"k8s:io.cilium.k8s.namespace.labels.team": t}})
+    options = [label_selector("app", APPS), ns_key]
+    if clusterwide:
+        options.append(team)
+    return st.lists(st.one_of(*options), min_size=1, max_size=2)
+
+
+def cilium_ports():
+    entry = st.one_of(st.sampled_from(["80", "8080", "53", "http"]).map(lambda p: {"port": p, "protocol": "TCP"}),
+                      st.just({"port": "53"}), st.just({"port": "8000", "endPort": 8100, "protocol": "TCP"}),
+                      st.just({"protocol": "UDP"}))
+    return st.lists(entry, min_size=1, max_size=2).map(lambda ps: [{"ports": ps}])
+
+
+@st.composite
+def cilium_rule(draw, side, clusterwide):
+    prefix = "from" if side == "ingress" else "to"
+    rule = draw(st.fixed_dictionaries({}, optional={
+        f"{prefix}Endpoints": cilium_endpoints(clusterwide),
+        f"{prefix}Entities": st.lists(st.sampled_from(CILIUM_ENTITIES), min_size=1, max_size=2, unique=True),
+        f"{prefix}CIDRSet": st.sampled_from([[{"cidr": "0.0.0.0/0", "except": ["203.0.113.0/24"]}],
+                                             [{"cidr": "10.0.0.0/24"}], [{"cidr": "172.18.0.0/16"}]]),
+        "toPorts": cilium_ports()}))
+    return rule
+
+
+@st.composite
+def cilium_policy(draw, index):
+    """A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy with allow and deny rules."""
+    clusterwide = draw(st.booleans())
+    spec: dict = {"endpointSelector": draw(label_selector("app", APPS))}
+    if draw(st.booleans()):
+        spec["enableDefaultDeny"] = {d: draw(st.booleans()) for d in ("ingress", "egress") if draw(st.booleans())}
+    for key, side in (("ingress", "ingress"), ("egress", "egress"), ("ingressDeny", "ingress"),
+                      ("egressDeny", "egress")):
+        n = draw(st.integers(0, 2))
+        if n:
+            spec[key] = [draw(cilium_rule(side, clusterwide)) for _ in range(n)]
+    md = {"name": f"cil{index}"}
+    if not clusterwide:
+        md["namespace"] = draw(st.sampled_from(NAMESPACES))
+    return {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy" if clusterwide
+            else "CiliumNetworkPolicy", "metadata": md, "spec": spec}
+
+
+def on_two_nodes(objs, draw):
+    """Add two Nodes and spread the pods over them (Cilium's host/remote-node differ per node)."""
+    for name, ip in NODES:
+        objs.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+                     "status": {"addresses": [{"type": "InternalIP", "address": ip}]}})
+    for obj in objs:
+        if obj["kind"] == "Pod":
+            obj["spec"]["nodeName"] = draw(st.sampled_from([n for n, _ in NODES]))
+    return objs
+
+
 @st.composite
 def scenario(draw, cnis=("generic", "antrea", "calico")):
     """(objects, cni): a cluster with 0-3 NetworkPolicies, 0-2 AdminNetworkPolicies and, for
@@ -190,5 +255,8 @@ def scenario(draw, cnis=("generic", "antrea", "calico")):
         objs.append({"apiVersion": "projectcalico.org/v3", "kind": "Tier", "metadata": {"name": "security"},
                      "spec": {"order": 100, "defaultAction": draw(st.sampled_from(["Deny", "Pass"]))}})
         objs += [draw(calico_policy(i)) for i in range(draw(st.integers(0, 3)))]
+    if cni == "cilium":
+        objs = on_two_nodes(objs, draw)
+        objs += [draw(cilium_policy(i)) for i in range(draw(st.integers(0, 3)))]
     objs += [draw(admin_policy(i)) for i in range(draw(st.integers(0, 2)))]
     return objs, cni

@@ -22,6 +22,7 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW114": ("AdminNetworkPolicy validation", "error", "the CRD schema or its CEL rules would refuse this object"),
     "TW115": ("ConnectivityTest format", "error", "see docs/connectivity-test.md"),
     "TW116": ("inventory object", "error", "the API server would refuse this object"),
+    "TW117": ("Cilium validation", "error", "the Cilium CRD schema or agent would refuse this policy"),
     "TW120": ("unresolvable test case", "error", "name endpoints that exist in the input"),
     # warnings: accepted, not modelled or suspicious input
     "TW200": ("warning", "warning", ""),
@@ -47,6 +48,7 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW223": ("host endpoint feature", "warning", "doNotTrack/preDNAT/applyOnForward act on host endpoints"),
     "TW224": ("DNS-based network set", "warning", "allowedEgressDomains is resolved at run time"),
     "TW225": ("Calico kind not modelled", "warning", "host endpoints are not modelled"),
+    "TW226": ("not enforced by this CNI", "warning", "this CNI does not implement the API; the object has no effect"),
     # warnings: analysis (lint)
     "TW250": ("shadowed rule", "warning", "move the rule up, narrow the earlier rule, or remove this one"),
     "TW251": ("redundant rule", "warning", "remove the rule: earlier rules already give its verdict"),

@@ -18,7 +18,7 @@ from ..render import render_diagnostics
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 """Exit codes: all good / some check failed / unusable input or usage."""
 
-CNI_CHOICES = ("antrea", "calico", "generic")
+CNI_CHOICES = ("antrea", "calico", "cilium", "generic")
 
 
 PIPE_WIDTH = 400

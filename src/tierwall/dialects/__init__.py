@@ -23,6 +23,8 @@ ANTREA_VERSIONS = {
 """Every API group/version of Antrea policy CRDs that users still have manifests for."""
 ANTREA_KINDS = ("ClusterNetworkPolicy", "NetworkPolicy", "Tier", "ClusterGroup", "Group")
 CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
+CILIUM_GROUP = "cilium.io"
+CILIUM_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
 ADMIN_GROUP = "policy.networking.k8s.io"
 TIERWALL_GROUP = "tierwall.dev"
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -32,9 +34,9 @@ ADMISSION_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBindin
 NON_POLICY_OWNERS = ("inventory", "tierwall", "rbac", "admission")
 """Owners whose objects are not network policy (RBAC and admission objects are read by tierwall.rbac)."""
 
-DIALECTS = ("kubernetes", "antrea", "calico", "adminnetpol")
+DIALECTS = ("kubernetes", "antrea", "calico", "adminnetpol", "cilium")
 """Dialects this version lowers."""
-NATIVE_DIALECTS = ("antrea", "calico")
+NATIVE_DIALECTS = ("antrea", "calico", "cilium")
 """CNI-native dialects: only the profile of that CNI reads them."""
 
 
@@ -48,6 +50,8 @@ def classify(raw: RawObject) -> str | None:
         return "antrea"
     if group in CALICO_GROUPS:
         return "calico"
+    if group == CILIUM_GROUP and kind in CILIUM_KINDS:
+        return "cilium"
     if group == ADMIN_GROUP:
         return "adminnetpol"
     if group == TIERWALL_GROUP:
@@ -82,11 +86,11 @@ def sort_objects(raws: list[RawObject]) -> Sorted:
 
 
 def infer_cni(objects: Sorted) -> str:
-    """``antrea`` when Antrea objects are present, ``calico`` for Calico ones, else ``generic``."""
-    if objects.by_dialect.get("antrea"):
-        return "antrea"
-    if objects.by_dialect.get("calico"):
-        return "calico"
+    """``antrea`` when Antrea objects are present, ``calico`` for Calico ones, ``cilium`` for
+    Cilium ones, else ``generic``."""
+    for native in NATIVE_DIALECTS:
+        if objects.by_dialect.get(native):
+            return native
     return "generic"
 
 
@@ -117,11 +121,22 @@ def build_model(objects: Sorted, inv: Inventory, cni: str, diags: Diagnostics) -
         tier_stages, native, address_sets = calico.lower(objects.by_dialect.get("calico", []), inv, diags)
         stages.extend(tier_stages)
         policies.extend(native)
+    elif profile.native == "cilium":
+        from . import cilium
+        cilium_stages, native = cilium.lower(objects.by_dialect.get("cilium", []), diags)
+        stages.extend(cilium_stages)
+        policies.extend(native)
     for raw in objects.by_dialect.get("kubernetes", []):
         policy = k8s.lower(raw, diags)
         if policy is not None:
             policies.append(_place_networkpolicy(policy, profile))
-    admin = [p for raw in objects.by_dialect.get("adminnetpol", []) if (p := adminnetpol.lower(raw, profile, diags))]
+    admin_raws = objects.by_dialect.get("adminnetpol", [])
+    if not profile.admin_stages:
+        for raw in admin_raws:
+            diags.warning(raw.origin, f"{raw.kind} ({raw.api_version}) is not enforced by {cni}: it is left out",
+                          "TW226")
+        admin_raws = []
+    admin = [p for raw in admin_raws if (p := adminnetpol.lower(raw, profile, diags))]
     policies.extend(admin)
     used = {p.stage for p in admin}
     stages.extend(Stage(s.name, s.title, s.priority) for s in

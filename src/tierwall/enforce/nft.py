@@ -57,7 +57,7 @@ class _Compiler:
         self.rule_count = 0
 
     # --- address sets ----------------------------------------------------------------------
-    def _addresses(self, peer: Peer, subject_ns: str) -> list[str] | None:
+    def _addresses(self, peer: Peer, subject_ns: str, subject_node: str = "") -> list[str] | None:
         """IPv4 intervals for a peer (``None``: not expressible)."""
         cc = self.cc
         if isinstance(peer, PodPeer):
@@ -69,10 +69,12 @@ class _Compiler:
             nets = [peer.cidr]
             for ex in peer.excepts:
                 nets = [n2 for n in nets for n2 in (n.address_exclude(ex) if ex.subnet_of(n) else [n])]
+            if peer.outside_cluster:
+                nets = _without(nets, self._in_cluster())
             return [str(n) for n in ipaddress.collapse_addresses(nets)]
         if isinstance(peer, NodePeer):
-            return [a for n in cc.inv.nodes.values() if peer.nodes.matches(n.labels) for a in n.addresses
-                    if ":" not in a]
+            return [a for n in cc.inv.nodes.values() if peer.nodes.matches(n.labels)
+                    and peer.covers(n.name, subject_node) for a in n.addresses if ":" not in a]
         if isinstance(peer, SelectorPeer):
             bits = cc.expr_bits(peer.selector)
             out = [p.ip for p in cc.inv.pods if bits >> p.index & 1 and ":" not in p.ip]
@@ -80,24 +82,31 @@ class _Compiler:
         if isinstance(peer, NothingPeer):
             return []
         if isinstance(peer, GroupPeer):
-            return self._union(peer.members, subject_ns)
+            return self._union(peer.members, subject_ns, subject_node)
         return None  # ServicePeer, FQDNPeer
 
-    def _union(self, peers, subject_ns: str) -> list[str] | None:
+    def _in_cluster(self) -> list[ipaddress.IPv4Address]:
+        """Every pod and node IPv4 address: what an outside-the-cluster CIDR must leave out."""
+        inv = self.cc.inv
+        ips = {p.ip for p in inv.pods if p.ips} | {a for n in inv.nodes.values() for a in n.addresses}
+        return sorted(ipaddress.ip_address(a) for a in ips if a and ":" not in a)
+
+    def _union(self, peers, subject_ns: str, subject_node: str = "") -> list[str] | None:
         out: list[str] = []
         for peer in peers:
-            sub = self._addresses(peer, subject_ns)
+            sub = self._addresses(peer, subject_ns, subject_node)
             if sub is None:
                 return None
             out += sub
         return out
 
-    def set_for(self, rule: Rule, subject_ns: str) -> str | None:
+    def set_for(self, rule: Rule, subject_ns: str, subject_node: str = "") -> str | None:
         relative = any(isinstance(p, PodPeer) and p.namespaces.relative for p in rule.peers)
-        key = (id(rule), subject_ns if relative else "")
+        node_relative = any(isinstance(p, NodePeer) and p.relative for p in rule.peers)
+        key = (id(rule), subject_ns if relative else "", subject_node if node_relative else "")
         if key in self.sets:
             return self.sets[key]
-        addresses = self._union(rule.peers, subject_ns)
+        addresses = self._union(rule.peers, subject_ns, subject_node)
         if addresses is None:
             return None
         nets = tuple(sorted({str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(a) for a in addresses)},
@@ -172,7 +181,7 @@ class _Compiler:
                 self.unsupported.append(f"{where}: {kind} is not expressible without the Service DNAT / DNS "
                                         f"path; the rule is left out")
                 return []
-            name = self.set_for(rule, pod.namespace)
+            name = self.set_for(rule, pod.namespace, pod.node)
             direction = "daddr" if rule.direction is Direction.EGRESS else "saddr"
             addr = f"ip {direction} @{name} "
         matches = [""] if rule.ports is None else [m + " " for pm in rule.ports for m in self._port_matches(pm, rule, pod)]
@@ -260,3 +269,20 @@ def compile_ruleset(cc: CompiledCluster, iface: dict[str, str], pods: list[Pod] 
     chosen = pods if pods is not None else [p for p in cc.inv.pods if p.ips and not p.host_network
                                             and ":" not in p.ip and p.key in iface]
     return _Compiler(cc, chosen, iface, table, log).build()
+
+
+def _without(nets: list, addresses: list) -> list:
+    """IPv4 ``nets`` minus the single ``addresses`` (sorted), as CIDRs."""
+    out = []
+    for net in nets:
+        if net.version != 4:
+            continue
+        start = int(net.network_address)
+        inside = [a for a in addresses if a in net]
+        for addr in inside:
+            if int(addr) > start:
+                out += ipaddress.summarize_address_range(ipaddress.IPv4Address(start), ipaddress.IPv4Address(int(addr) - 1))
+            start = int(addr) + 1
+        if start <= int(net.broadcast_address):
+            out += ipaddress.summarize_address_range(ipaddress.IPv4Address(start), net.broadcast_address)
+    return out

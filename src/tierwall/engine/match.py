@@ -21,8 +21,9 @@ class Match(str, Enum):
 
 
 def peer_matches(cc: CompiledCluster, peer: Peer, remote: Endpoint, subject_ns: str,
-                 flow: Flow) -> tuple[Match, str]:
-    """Whether ``remote`` (the other end, seen from the endpoint the rule is applied to) is in ``peer``."""
+                 flow: Flow, subject_node: str = "") -> tuple[Match, str]:
+    """Whether ``remote`` (the other end, seen from the endpoint the rule is applied to, which
+    lives in ``subject_ns`` on ``subject_node``) is in ``peer``."""
     if isinstance(peer, PodPeer):
         if not remote.is_pod:
             return Match.NO, f"{remote} is not a pod ({peer})"
@@ -30,6 +31,8 @@ def peer_matches(cc: CompiledCluster, peer: Peer, remote: Endpoint, subject_ns: 
         return (Match.YES if hit else Match.NO), f"{peer}"
     if isinstance(peer, IPBlockPeer):
         addr = parse_ip(remote.ip)
+        if peer.outside_cluster and (remote.pod is not None or remote.host is not None):
+            return Match.NO, f"{remote} is in the cluster; {peer} matches only outside addresses"
         if addr.version != peer.cidr.version or addr not in peer.cidr:
             return Match.NO, f"{remote.ip} is outside {peer.cidr}"
         for ex in peer.excepts:
@@ -39,7 +42,7 @@ def peer_matches(cc: CompiledCluster, peer: Peer, remote: Endpoint, subject_ns: 
     if isinstance(peer, NodePeer):
         if remote.host is None:
             return Match.NO, f"{remote} is not a node address ({peer})"
-        hit = peer.nodes.matches(remote.host.labels)
+        hit = peer.nodes.matches(remote.host.labels) and peer.covers(remote.host.name, subject_node)
         return (Match.YES if hit else Match.NO), f"node {remote.host.name} vs {peer}"
     if isinstance(peer, ServicePeer):
         if flow.service is None:
@@ -56,7 +59,7 @@ def peer_matches(cc: CompiledCluster, peer: Peer, remote: Endpoint, subject_ns: 
     if isinstance(peer, GroupPeer):
         maybe = None
         for member in peer.members:
-            m, why = peer_matches(cc, member, remote, subject_ns, flow)
+            m, why = peer_matches(cc, member, remote, subject_ns, flow, subject_node)
             if m is Match.YES:
                 return m, f"{peer}: {why}"
             if m is Match.MAYBE:
@@ -121,12 +124,13 @@ def rule_matches(cc: CompiledCluster, rule: Rule, flow: Flow) -> tuple[Match, st
     else:
         remote, subject = flow.src, flow.dst
     subject_ns = subject.pod.namespace if subject.pod is not None else ""
+    subject_node = subject.node_name
     peer_result, peer_why = Match.YES, "any address"
     if rule.peers is not None:
         peer_result, peer_why = Match.NO, f"{remote} is not in " + (
             "; ".join(str(p) for p in rule.peers) or "an empty peer list")
         for peer in rule.peers:
-            m, why = peer_matches(cc, peer, remote, subject_ns, flow)
+            m, why = peer_matches(cc, peer, remote, subject_ns, flow, subject_node)
             if m is Match.NO and len(rule.peers) == 1 and not isinstance(peer, PodPeer):
                 peer_why = why
             if m is Match.YES:

@@ -152,6 +152,8 @@ class _Vectors:
         self.ns_index: dict[str, int] = {name: i for i, name in enumerate(cc.ns_names)}
         self.cache: dict[object, tuple[np.ndarray, np.ndarray]] = {}
         self.none = np.zeros(n, dtype=bool)
+        self.outside = np.array([e.pod is None and e.host is None for e in endpoints], dtype=bool)
+        """Endpoints that are neither a pod nor a node (what a Cilium CIDR can match)."""
 
     def _pod_vector(self, bits: int) -> np.ndarray:
         n_pods = len(self.cc.inv.pods)
@@ -167,9 +169,10 @@ class _Vectors:
             return self.v4_mask & (self.v4_int >= lo) & (self.v4_int <= hi)
         return np.array([a.version == 6 and a in net for a in self.addresses], dtype=bool)
 
-    def peer(self, peer: Peer, subject_ns: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def peer(self, peer: Peer, subject_ns: str | None = None, subject_node: str = "") -> tuple[np.ndarray, np.ndarray]:
         relative = isinstance(peer, PodPeer) and peer.namespaces.relative
-        key = (peer, subject_ns) if relative else peer
+        node_relative = isinstance(peer, (NodePeer, GroupPeer)) and _node_relative(peer)
+        key = (peer, subject_ns if relative or node_relative else None, subject_node if node_relative else None)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
@@ -180,8 +183,11 @@ class _Vectors:
             yes = self._in_net(peer.cidr)
             for ex in peer.excepts:
                 yes = yes & ~self._in_net(ex)
+            if peer.outside_cluster:
+                yes = yes & self.outside
         elif isinstance(peer, NodePeer):
-            yes = np.array([e.host is not None and peer.nodes.matches(e.host.labels) for e in self.endpoints])
+            yes = np.array([e.host is not None and peer.nodes.matches(e.host.labels)
+                            and peer.covers(e.host.name, subject_node) for e in self.endpoints], dtype=bool)
         elif isinstance(peer, SelectorPeer):
             yes = self._pod_vector(self.cc.expr_bits(peer.selector))
             for aset in self.cc.expr_address_sets(peer.selector):
@@ -194,7 +200,7 @@ class _Vectors:
         elif isinstance(peer, GroupPeer):
             yes, maybe = self.none, self.none
             for member in peer.members:
-                y, m = self.peer(member, subject_ns)
+                y, m = self.peer(member, subject_ns, subject_node)
                 yes, maybe = yes | y, maybe | m
             maybe = maybe & ~yes
         else:  # pragma: no cover
@@ -214,6 +220,15 @@ class _Vectors:
         return hit[0]
 
 
+def _node_relative(peer: Peer) -> bool:
+    """Whether the peer's addresses depend on the applied-to pod's node (Cilium host/remote-node)."""
+    if isinstance(peer, NodePeer):
+        return peer.relative
+    if isinstance(peer, GroupPeer):
+        return any(_node_relative(m) for m in peer.members)
+    return False
+
+
 def _rule_peers(rule: Rule) -> list[Peer]:
     out: list[Peer] = list(rule.peers or ())
     for e in rule.entities:
@@ -231,12 +246,15 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
     endpoints = vec.endpoints
     columns: list[np.ndarray] = []
     rules = [r for p in cc.model.policies for r in p.rules]
-    relative = False
+    relative = node_relative = False
     seen: set = set()
     for rule in rules:
         for peer in _rule_peers(rule):
             if isinstance(peer, PodPeer) and peer.namespaces.relative:
                 relative = True
+                continue
+            if _node_relative(peer):
+                node_relative = True
                 continue
             if peer in seen:
                 continue
@@ -266,6 +284,9 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
         ints.append(np.array(keys))
     if relative:
         ints.append(np.array([vec.ns_index.get(e.pod.namespace, -1) if e.pod else -1 for e in endpoints]))
+    if node_relative:  # a pod's own node vs the others: pods on different nodes differ
+        nodes = sorted({e.node_name for e in endpoints})
+        ints.append(np.array([nodes.index(e.node_name) for e in endpoints]))
     names = {(pm.named, pm.protocol) for r in rules for pm in (r.ports or ()) if pm.named}
     names |= {(pr.name, None) for r in rules for e in r.entities for pr in (e.ports or ()) + e.not_ports if pr.name}
     port_protocols = sorted({pc.protocol for pc in ports if pc.port is not None})
@@ -362,18 +383,19 @@ class _Walker:
         self.slot = {(pc.protocol, pc.port): a for a, pc in enumerate(ports) if pc.port is not None}
 
     # peers: (yes, maybe) as (classes, 1) uint64 all-ones / zero words; maybe None when empty
-    def peers(self, rule: Rule, subject_ns: str):
+    def peers(self, rule: Rule, subject_ns: str, subject_node: str = ""):
         if rule.peers is None:
             return self.ones[:, None], None
         relative = any(isinstance(p, PodPeer) and p.namespaces.relative or isinstance(p, GroupPeer)
                        for p in rule.peers)
-        key = (rule.peers, subject_ns if relative else None)
+        node_relative = any(_node_relative(p) for p in rule.peers)
+        key = (rule.peers, subject_ns if relative else None, subject_node if node_relative else None)
         hit = self.peer_cache.get(key)
         if hit is None:
             py = np.zeros(len(self.vec.endpoints), bool)
             pm = np.zeros_like(py)
             for peer in rule.peers:
-                y, m = self.vec.peer(peer, subject_ns)
+                y, m = self.vec.peer(peer, subject_ns, subject_node)
                 py, pm = py | y, pm | m
             py, pm = py[self.reps], (pm & ~py)[self.reps]
             hit = (np.where(py, self.ones, 0)[:, None], np.where(pm, self.ones, 0)[:, None] if pm.any() else None)
@@ -421,7 +443,7 @@ class _Walker:
         if rule.entities or rule.l4 is not None:
             y, m = _scalar_rule(self.cc, rule, local, self.remotes, self.ports, direction)
             return pack(y, self.n_w), pack(m, self.n_w)
-        py, pm = self.peers(rule, local.pod.namespace)
+        py, pm = self.peers(rule, local.pod.namespace, local.node_name)
         qy, qm = self.port_bits(rule, local, direction)
         yes = py & qy
         if pm is None and qm is None:

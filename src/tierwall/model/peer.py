@@ -71,26 +71,56 @@ class PodPeer:
 
 @dataclass(frozen=True, slots=True)
 class IPBlockPeer:
-    """Addresses in ``cidr`` and in none of ``excepts``."""
+    """Addresses in ``cidr`` and in none of ``excepts``.
+
+    ``outside_cluster``: only addresses that are neither a pod's nor a node's (Cilium: CIDR
+    selectors and the ``world`` entity never match in-cluster identities, layer3.rst §IP/CIDR
+    based); a Kubernetes ipBlock matches any address in the block."""
 
     cidr: ipaddress.IPv4Network | ipaddress.IPv6Network
     excepts: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    outside_cluster: bool = False
 
     def __str__(self) -> str:
-        text = f"ipBlock {self.cidr}"
+        text = f"{'CIDR' if self.outside_cluster else 'ipBlock'} {self.cidr}"
         if self.excepts:
             text += " except " + ",".join(str(e) for e in self.excepts)
+        if self.outside_cluster:
+            text += " (outside the cluster)"
         return text
 
 
 @dataclass(frozen=True, slots=True)
 class NodePeer:
-    """The addresses of the Nodes matching ``nodes`` (and hostNetwork pods on them)."""
+    """The addresses of the Nodes matching ``nodes`` (and hostNetwork pods on them).
+
+    ``relation`` ties the node to the endpoint the rule is applied to: ``""`` any node,
+    ``local`` only the node that endpoint runs on, ``remote`` every other node (Cilium's
+    ``host`` and ``remote-node`` entities)."""
 
     nodes: LabelSelector = EVERYTHING
+    relation: str = ""
+
+    @property
+    def relative(self) -> bool:
+        """True when the nodes covered depend on the applied-to endpoint's node."""
+        return bool(self.relation)
+
+    def covers(self, node_name: str, subject_node: str) -> bool:
+        """Whether the relation admits ``node_name`` seen from a subject on ``subject_node``."""
+        if self.relation == "local":
+            return node_name == subject_node
+        if self.relation == "remote":
+            return node_name != subject_node
+        return True
 
     def __str__(self) -> str:
-        return "all nodes" if self.nodes.is_everything else f"nodes {self.nodes}"
+        who = "all nodes" if self.nodes.is_everything else f"nodes {self.nodes}"
+        if self.relation == "local":
+            return "the applied-to pod's own node (host)" if self.nodes.is_everything else f"{who}, own node only"
+        if self.relation == "remote":
+            return "every other node (remote-node)" if self.nodes.is_everything else f"{who}, other nodes only"
+        return who
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,8 @@ class CniProfile:
     """The CNI-native dialect whose objects this profile reads (``antrea``, ``calico``), if any."""
     admin_stages: dict[str, AdminStage]
     """Placement of ``AdminNetworkPolicy`` (``anp``), ``BaselineAdminNetworkPolicy``
-    (``banp``) and the v1alpha2 ClusterNetworkPolicy tiers (``cnp-admin``, ``cnp-baseline``)."""
+    (``banp``) and the v1alpha2 ClusterNetworkPolicy tiers (``cnp-admin``, ``cnp-baseline``);
+    empty when the CNI does not enforce those APIs."""
     networkpolicy_tier: str | None = None
     """Set when Kubernetes NetworkPolicies are ordinary policies of a CNI tier (Calico: the
     ``default`` tier) instead of a stage of their own."""
@@ -119,6 +120,12 @@ CNI_PROFILES = {
                          admin_stages={"anp": _CALICO_ADMIN, "cnp-admin": _CALICO_ADMIN,
                                        "banp": _CALICO_BASELINE, "cnp-baseline": _CALICO_BASELINE},
                          networkpolicy_tier="tier:default", networkpolicy_order=1000.0),
+    # Cilium: every deny before every allow, whatever policy holds them (deny.rst); the allows of
+    # CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy and NetworkPolicy are one set whose end
+    # drops for pods in default deny (intro.rst §Endpoint default policy), so NetworkPolicies go
+    # into the Cilium allow stage. Cilium does not implement the admin policy APIs (cilium/cilium#23380).
+    "cilium": CniProfile("cilium", networkpolicy_priority=0.5, pass_to_networkpolicy=False, native="cilium",
+                         admin_stages={}, networkpolicy_tier="cilium:allow", networkpolicy_order=0.0),
 }
 
 
