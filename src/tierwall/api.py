@@ -21,6 +21,7 @@ from .engine import Request, TraceResult
 from .engine import trace as _trace
 from .engine.flow import check_protocol, parse_port
 from .errors import Diagnostics, InputError, UsageError
+from .expect.run import qualify_endpoint
 from .expect import CheckReport, endpoint_from_text, parse_tests, resolve_destinations, resolve_sources, run_cases
 from .inventory import Service
 from .load import RawObject, load_paths, load_text
@@ -86,11 +87,14 @@ def _cluster(source: str | Iterable[str] | Cluster, cni: str | None) -> Cluster:
 
 def request(cluster: Cluster, src: str, dst: str, port: int | str | None = None, protocol: str = "TCP", *,
             source_port: int | None = None, icmp_type: int | None = None,
-            icmp_code: int | None = None) -> Request:
+            icmp_code: int | None = None, namespace: str | None = None,
+            all_namespaces: bool = False) -> Request:
     """Parse one flow as a user writes it into an engine request.
 
     ``src``: ``namespace/pod`` (or ``namespace/workload``) or an IP address. ``dst``: the same,
-    or ``service/namespace/name``; an IP that is a ClusterIP means the Service. ``port``: a
+    or ``service/namespace/name``; an IP that is a ClusterIP means the Service. A bare name
+    (``web-0``, ``service/db``) is in ``namespace`` (default ``default``), or with
+    ``all_namespaces`` in the one namespace that has it (kubectl's ``-n``/``-A``). ``port``: a
     number, a numeric string or a named port (``None`` for ICMP).
 
     Raises:
@@ -106,6 +110,7 @@ def request(cluster: Cluster, src: str, dst: str, port: int | str | None = None,
         if value is not None and not 0 <= value <= 255:
             raise UsageError(f"{label} {value} is outside 0-255")
     # endpoints first: an unknown pod is the real problem, not the missing port
+    src, dst = (qualify_endpoint(cluster.inventory, e, namespace, all_namespaces) for e in (src, dst))
     sources = resolve_sources(cluster.compiled, endpoint_from_text(src))
     target = resolve_destinations(cluster.compiled, endpoint_from_text(dst))[0]
     protocol = check_protocol(protocol, port)
@@ -121,7 +126,7 @@ def trace(cluster: str | Iterable[str] | Cluster, src: str, dst: str, port: int 
     """What happens to one flow, and why: both sides, every stage, policy and rule looked at.
 
     ``cluster`` is a loaded :class:`Cluster` or paths to load. ``flow`` takes ``source_port``,
-    ``icmp_type`` and ``icmp_code``. The result's ``to_dict()`` is the ``trace -o json``
+    ``icmp_type``, ``icmp_code``, ``namespace`` and ``all_namespaces``. The result's ``to_dict()`` is the ``trace -o json``
     document (format ``tierwall.dev/v1alpha1``).
     """
     c = _cluster(cluster, cni)

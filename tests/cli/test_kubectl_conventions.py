@@ -167,3 +167,42 @@ def test_nsx_display_name_in_get_and_trace(tmp_path):
                                           "-o", "json").stdout)
     steps = doc["paths"][0]["ingress"]["stages"]
     assert any(rs["policy"].get("displayName") == "block-prod-ssh" for s in steps for rs in s["rules"])
+
+
+def test_trace_namespace_flags():
+    r = invoke("trace", "-f", ENV, "-n", "dev", "--from", "web-0", "--to", "prod/db-0", "--port", "5432", "-o", "json")
+    assert r.exit_code == 0, r.output
+    assert __import__("json").loads(r.stdout)["paths"][0]["flow"]["from"]["pod"] == "dev/web-0"
+    r = invoke("trace", "-f", ENV, "-A", "--from", "bastion-0", "--to", "db-0", "--port", "22", "-o", "json")
+    flow = __import__("json").loads(r.stdout)["paths"][0]["flow"]
+    assert (flow["from"]["pod"], flow["to"]["pod"]) == ("ops/bastion-0", "prod/db-0")
+    r = invoke("trace", "-f", ENV, "-A", "--from", "web-0", "--to", "db-0", "--port", "22")
+    assert r.exit_code == 2 and "dev/web-0, prod/web-0, test/web-0" in r.output
+    r = invoke("trace", "-f", ENV, "--from", "web-0", "--to", "prod/db-0", "--port", "22")  # default namespace
+    assert r.exit_code == 2 and "pod default/web-0 is not in the input" in r.output
+
+
+def test_explain_pod_by_namespace_flags():
+    import json
+    for args in (("pod", "prod/db-0"), ("pod", "db-0", "-n", "prod"), ("pod", "db-0", "-A"), ("pod/db-0", "-n", "prod")):
+        r = invoke("explain", *args, "-f", ENV, "-o", "json")
+        assert r.exit_code == 0 and json.loads(r.stdout)["pod"] == "prod/db-0", (args, r.output)
+
+
+def test_explain_policy_and_namespace():
+    import json
+    doc = json.loads(invoke("explain", "acnp", "environment-isolation", "-f", ENV, "-o", "json").stdout)
+    assert doc["policy"] == "ClusterNetworkPolicy/environment-isolation" and doc["rank"] == 2
+    assert "prod/db-0" in doc["appliesTo"] and [r["action"] for r in doc["rules"]] == ["Pass", "Drop"]
+    doc = json.loads(invoke("explain", "annp/ssh-from-bastion", "-n", "prod", "-f", ENV, "-o", "json").stdout)
+    assert doc["tier"] == "emergency" and doc["rank"] == 1
+    r = invoke("explain", "policy", "ssh-from-bastio", "-f", ENV)
+    assert r.exit_code == 2 and "did you mean ssh-from-bastion?" in r.output
+    r = invoke("explain", "acnp", "environment-isolation", "-f", ENV)
+    assert r.exit_code == 0 and "Evaluation order: 2 of" in r.stdout and '"other-environments" [Drop]' in r.stdout
+    doc = json.loads(invoke("explain", "namespace", "prod", "-f", ENV, "-o", "json").stdout)
+    assert doc["pods"] == ["prod/db-0", "prod/web-0"]
+    assert "NetworkPolicy/prod/db-from-web" in doc["policies"]
+    assert "ClusterNetworkPolicy/environment-isolation" in doc["appliedBy"]["ingress"]
+    r = invoke("explain", "ns", "prd", "-f", ENV)
+    assert r.exit_code == 2 and "did you mean prod?" in r.output

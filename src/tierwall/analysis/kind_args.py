@@ -27,8 +27,12 @@ CRD_KIND = {("AdminNetworkPolicy", "policy.networking.k8s.io"): "anp",
 """(CRD kind, group) → tierwall kind key, to read the short names of CRDs given as input."""
 
 
-def split_args(args: tuple[str, ...]) -> tuple[str, list[str]]:
-    """``KIND [NAME...]`` or ``KIND/NAME [KIND/NAME...]`` → (kind, names)."""
+def split_args(args: tuple[str, ...], qualified_names: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+    """``KIND [NAME...]`` or ``KIND/NAME [KIND/NAME...]`` → (kind, names).
+
+    ``qualified_names``: kinds whose names may carry a namespace (``pod ns/name``)."""
+    if args and args[0].lower() in qualified_names:
+        return args[0], list(args[1:])
     if not args:
         raise UsageError("give a kind (e.g. acnp, policies), optionally with names")
     if "/" in args[0]:

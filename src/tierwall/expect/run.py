@@ -155,6 +155,40 @@ def unknown_pod(inv: Inventory, key: str) -> str:
     return f"pod {key} is not in the input{hint or did_you_mean(key, keys)}"
 
 
+def qualify_endpoint(inv: Inventory, text: str, namespace: str | None = None, all_namespaces: bool = False) -> str:
+    """``text`` with its namespace filled in, as kubectl's ``-n``/``-A`` do for a bare name.
+
+    ``web-0`` → ``<namespace>/web-0`` (``default`` when none is given); with ``all_namespaces``
+    the one namespace holding a pod (or workload) of that name, an error naming them all when
+    several do. ``service/NAME`` gets the namespace too. IPs and ``ns/name`` stay as they are.
+    """
+    service = text.startswith("service/")
+    rest = text[len("service/"):] if service else text
+    if "/" in rest or not rest or _is_ip(rest):
+        return text
+    if all_namespaces:
+        names = [p.key for p in inv.pods] + list(inv.workloads)
+        if service:
+            names = list(inv.services)
+        hits = sorted({k for k in names if k.partition("/")[2] == rest})
+        if not hits:
+            what = "Service" if service else "pod"
+            raise UsageError(f"no {what} named {rest} in any namespace{did_you_mean(rest, [k.partition('/')[2] for k in names])}")
+        if len(hits) > 1:
+            raise UsageError(f"{rest} is in several namespaces: {', '.join(hits)}; name one (-n NAMESPACE or ns/{rest})")
+        return ("service/" if service else "") + hits[0]
+    return ("service/" if service else "") + f"{namespace or 'default'}/{rest}"
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
 def unknown_service(inv: Inventory, key: str) -> str:
     return f"Service {key} is not in the input{did_you_mean(key, inv.services)}"
 

@@ -11,7 +11,8 @@ from rich.text import Text
 
 from ...analysis.kind_args import resolve_short_name, short_name_note, split_args, unknown_kind
 from ...analysis.views import ALIASES, KINDS, NAMESPACED, explain_pod, get as run_get, resolve_kind
-from ...expect.run import unknown_namespace
+from ...analysis.explain_objects import POD_LIST_LIMIT, explain_namespace, explain_policy, find_policy
+from ...expect.run import qualify_endpoint, unknown_namespace, unknown_pod
 from ...errors import UsageError
 from ...render import render_json
 from ..common import EXIT_OK, handle_errors, input_options, load, stderr, stdout
@@ -87,28 +88,108 @@ def resolve_get_kind(word: str, cluster) -> str:
         raise unknown_kind(word, list(KINDS), ALIASES) from None
 
 
-@click.group()
-def explain():
-    """Explain one object: what applies to it and what names it."""
+POD_WORDS, NAMESPACE_WORDS = ("pod", "pods", "po"), ("namespace", "namespaces", "ns")
 
 
-@explain.command("pod")
-@click.argument("pod_key", metavar="NAMESPACE/NAME")
+@click.command()
+@click.argument("args", nargs=-1, required=True, metavar="KIND NAME | KIND/NAME")
 @input_options
+@click.option("-n", "--namespace", default=None, help="Namespace of a pod or namespaced policy given by bare name.")
+@click.option("-A", "--all-namespaces", is_flag=True, help="Find a pod given by bare name in whichever namespace has it.")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
-def explain_pod_cmd(pod_key, paths, cni, verbose, output):
-    """Every policy and rule that selects the pod or names it as a peer, per direction, in order."""
+def explain(args, paths, cni, verbose, namespace, all_namespaces, output):
+    """Explain one pod, namespace or policy: what applies to it, what it names, in order.
+
+    \b
+    tierwall explain pod prod/db-0 -f cluster/      # or: explain pod db-0 -n prod
+    tierwall explain namespace prod -f cluster/
+    tierwall explain acnp allow-dns -f cluster/     # or any kind get knows; policy NAME for any
+    """
+    kind, names = split_args(args, POD_WORDS)
+    if len(names) != 1:
+        raise UsageError("explain takes one object: KIND NAME or KIND/NAME")
+    name = names[0]
     cluster = load(paths, cni, verbose)
-    pod = cluster.inventory.pod(pod_key)
-    if pod is None:
-        raise UsageError(f"pod {pod_key} is not in the input")
+    word = kind.lower()
+    if word in POD_WORDS:
+        key = qualify_endpoint(cluster.inventory, name, namespace, all_namespaces)
+        pod = cluster.inventory.pod(key)
+        if pod is None:
+            raise UsageError(unknown_pod(cluster.inventory, key))
+        _explain_pod(cluster, pod, output)
+    elif word in NAMESPACE_WORDS:
+        _print(explain_namespace(cluster, name), output, _namespace_text)
+    else:
+        ref_kinds = None if word in ("policy", "policies") else _policy_kinds(word, cluster)
+        ns = None if all_namespaces else namespace
+        _print(explain_policy(cluster, find_policy(cluster, ref_kinds, name, ns, kind)), output, _policy_text)
+    sys.exit(EXIT_OK)
+
+
+def _policy_kinds(word: str, cluster) -> tuple[str, ...]:
+    key = resolve_get_kind(word, cluster)
+    if not KINDS[key][2]:
+        raise UsageError(f"explain shows pods, namespaces and policies; {word} is none of them "
+                         f"(use get {word})")
+    return KINDS[key][2]
+
+
+def _print(result, output, text) -> None:
+    if output == "json":
+        sys.stdout.write(render_json(result.to_dict()))
+    else:
+        text(result, stdout())
+
+
+def _policy_text(x, console) -> None:
+    ref = x.policy.ref
+    console.print(f"[bold]{ref.label}[/]  {x.stage_title}"
+                  f"{'  priority ' + ref.priority if ref.priority else ''}  ({ref.origin.location})",
+                  markup=True, highlight=False)
+    if ref.managed_by:
+        console.print(f"Managed by {ref.managed_by}: edits there are reconciled away", markup=False)
+    console.print(f"Evaluation order: {x.rank} of {x.total} policies", markup=False)
+    shown = ", ".join(x.pods[:POD_LIST_LIMIT]) + (" …" if len(x.pods) > POD_LIST_LIMIT else "")
+    console.print(f"Applies to {len(x.pods)} pod(s) on {len(x.nodes)} node(s): {shown or 'none'}", markup=False)
+    if x.policy.isolates:
+        console.print(f"Isolates: {', '.join(sorted(d.value for d in x.policy.isolates))} "
+                      f"(selected pods drop what no rule allows)", markup=False)
+    for r in x.rules:
+        name = f' "{r["name"]}"' if r["name"] else ""
+        peers = "any address" if r["peers"] is None else (", ".join(r["peers"]) or "nothing")
+        ports = "any port" if r["ports"] is None else (", ".join(r["ports"]) or "no port")
+        where = "from" if r["direction"] == "ingress" else "to"
+        console.print(f"  {r['direction']} rule {r['index']}{name} [{r['action']}] {where} {peers}; {ports}"
+                      + (f"; applied to {r['appliedToPods']} pod(s)" if r["appliedToPods"] is not None else ""),
+                      markup=False)
+    if not x.rules:
+        console.print("  no rules", markup=False)
+
+
+def _namespace_text(x, console) -> None:
+    labels = ",".join(f"{k}={v}" for k, v in x.labels.items()) or "<none>"
+    console.print(f"[bold]Namespace {x.name}[/]  labels {labels}" + ("  (implied: not declared in the input)"
+                                                                    if x.implied else ""),
+                  markup=True, highlight=False)
+    shown = ", ".join(x.pods[:POD_LIST_LIMIT]) + (" …" if len(x.pods) > POD_LIST_LIMIT else "")
+    console.print(f"Pods ({len(x.pods)}): {shown or 'none'}", markup=False)
+    console.print(f"Policies in the namespace: {', '.join(x.policies_in) or 'none'}", markup=False)
+    for d in ("ingress", "egress"):
+        console.print(f"{d.capitalize()} rules enforced at its pods come from: {', '.join(x.applies[d]) or 'none'}",
+                      markup=False)
+        console.print(f"  {d} rules of other pods that name its pods: {', '.join(x.peer_of[d]) or 'none'}",
+                      markup=False)
+
+
+def _explain_pod(cluster, pod, output) -> None:
     result = explain_pod(cluster, pod)
     if output == "json":
         sys.stdout.write(render_json(result.to_dict()))
-        sys.exit(EXIT_OK)
+        return
     console = stdout()
-    console.print(f"[bold]Pod {pod.key}[/]  {pod.ip}  node {pod.node or '-'}  service account {pod.service_account}",
+    invented = " (invented: the pod has no status.podIP; see --pod-cidr)" if pod.ip_assigned else ""
+    console.print(f"[bold]Pod {pod.key}[/]  {pod.ip}{invented}  node {pod.node or '-'}  service account {pod.service_account}",
                   markup=True, highlight=False)
     console.print("Groups: " + (", ".join(result.groups) or "none"), markup=False)
     for direction in ("ingress", "egress"):
@@ -128,4 +209,3 @@ def explain_pod_cmd(pod_key, paths, cni, verbose, output):
                           f"{t.rule.origin.location}", markup=False)
         if not result.peer_of[direction]:
             console.print("    none", markup=False)
-    sys.exit(EXIT_OK)

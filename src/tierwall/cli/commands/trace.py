@@ -22,10 +22,15 @@ from ..common import EXIT_OK, handle_errors, input_options, load, stdout
 @click.option("--source-port", type=click.IntRange(1, 65535), help="Source port, for rules that match on it.")
 @click.option("--icmp-type", type=click.IntRange(0, 255), help="ICMP type (default 8, echo request).")
 @click.option("--icmp-code", type=click.IntRange(0, 255), help="ICMP code (default 0).")
+@click.option("-n", "--namespace", default=None, metavar="NAMESPACE",
+              help="Namespace of endpoints given by bare name (web-0, service/db); default: default.")
+@click.option("-A", "--all-namespaces", is_flag=True,
+              help="Find endpoints given by bare name in whichever namespace has them (must be one).")
 @click.option("-o", "--output", type=click.Choice(["text", "json", "yaml", "dot", "svg"]), default="text",
               show_default=True, help="dot/svg: the traceflow graph (svg needs Graphviz's dot).")
 @handle_errors
-def trace(paths, cni, verbose, src, dst, port, protocol, source_port, icmp_type, icmp_code, output):
+def trace(paths, cni, verbose, src, dst, port, protocol, source_port, icmp_type, icmp_code, namespace,
+          all_namespaces, output):
     """Trace one flow: the verdict and every tier, policy and rule on the way.
 
     \b
@@ -34,7 +39,7 @@ def trace(paths, cni, verbose, src, dst, port, protocol, source_port, icmp_type,
     """
     cluster = load(paths, cni, verbose)
     result = api.trace(cluster, src, dst, port, protocol, source_port=source_port, icmp_type=icmp_type,
-                       icmp_code=icmp_code)
+                       icmp_code=icmp_code, namespace=namespace, all_namespaces=all_namespaces)
     if output == "json":
         sys.stdout.write(render_json(result.to_dict()))
     elif output == "yaml":
