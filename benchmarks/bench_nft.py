@@ -20,7 +20,8 @@ import time
 import yaml
 
 from tierwall.cluster import load_cluster
-from tierwall.enforce.lab import Lab, run
+from tierwall.enforce.kernel import load_ruleset
+from tierwall.enforce.lab import Lab
 
 
 def cluster_yaml(policies: int) -> str:
@@ -69,7 +70,7 @@ def main() -> None:
             loads = []
             for _ in range(3):
                 start = time.perf_counter()
-                run("ip", "netns", "exec", lab.node_ns, "nft", "-f", "-", input=ruleset.text)
+                load_ruleset(ruleset, lab.node_ns)
                 loads.append(time.perf_counter() - start)
             inv = cluster.inventory
             lab.agent(inv.pod("bench/server"), {"op": "listen", "proto": "tcp", "port": 8080})

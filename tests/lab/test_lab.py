@@ -60,8 +60,8 @@ def _pod_probes(case: dict) -> list[dict]:
     return out
 
 
-CASES = [p for p in sorted(p for suite in ("kubernetes", "antrea") for p in (SHARED / "acceptance" / suite).glob("*.yaml"))
-         if _pod_probes(yaml.safe_load(p.read_text()))]
+CASES = [p for p in sorted(p for suite in ("kubernetes", "antrea", "calico") for p in (SHARED / "acceptance" / suite).glob("*.yaml"))
+         if "cluster" in (doc := yaml.safe_load(p.read_text())) and _pod_probes(doc)]
 """Cases with at least one pod-to-pod probe (the others probe only Services or external addresses)."""
 
 
@@ -87,7 +87,7 @@ def test_kernel_matches_expected(case_path, tmp_path):
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(scenario(cnis=("generic", "antrea")))  # Calico entity rules are not compiled to nftables
+@given(scenario(cnis=("generic", "antrea", "calico")))
 def test_kernel_matches_trace_on_random_policies(case):
     objs, cni = case
     cluster = build(objs, cni)

@@ -6,7 +6,8 @@ sends probes on request.
 Requests arrive as JSON lines on a UNIX socket (the file system is shared across network
 namespaces, the network is not):
 ``{"op": "listen", "proto": "tcp"|"udp"|"sctp", "port": N}`` and
-``{"op": "probe", "dst": IP, "proto": ..., "port": N, "sport": N|null, "timeout": S}``;
+``{"op": "probe", "dst": IP, "proto": ..., "port": N, "sport": N|null, "timeout": S}`` and
+``{"op": "loop", "dst": IP, "port": N, "seconds": S}`` (TCP connects back to back, counted);
 answers are ``{"ok": true, ...}`` / ``{"verdict": "Allow"|"Drop"|"Reject"|"Error", "detail": ...}``.
 A probe's verdict is what the client sees: connected / answered = Allow, refused (TCP reset,
 ICMP unreachable) = Reject, silence until the timeout = Drop.
@@ -115,6 +116,20 @@ def bench(dst: str, port: int, count: int) -> dict:
     return {"median_us": samples[len(samples) // 2] * 1e6, "p99_us": samples[int(len(samples) * 0.99)] * 1e6}
 
 
+MAX_LOOP_SECONDS = 10.0
+
+
+def connect_loop(dst: str, port: int, seconds: float) -> dict:
+    """TCP connects to dst:port back to back for ``seconds`` (at most 10: the lab's reload test
+    counts how many get through while rulesets are swapped); verdict → count."""
+    import time
+    counts = {"Allow": 0, "Drop": 0, "Reject": 0, "Error": 0}
+    end = time.monotonic() + min(max(seconds, 0.0), MAX_LOOP_SECONDS)
+    while time.monotonic() < end:
+        counts[probe(dst, "tcp", port, None, 0.2)["verdict"]] += 1
+    return counts
+
+
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         for line in self.rfile:
@@ -123,6 +138,8 @@ class _Handler(socketserver.StreamRequestHandler):
                 answer = listen(req["proto"], int(req["port"]))
             elif req["op"] == "bench":
                 answer = bench(req["dst"], int(req["port"]), int(req["count"]))
+            elif req["op"] == "loop":
+                answer = connect_loop(req["dst"], int(req["port"]), float(req["seconds"]))
             elif req["op"] == "probe":
                 answer = probe(req["dst"], req["proto"], req.get("port"), req.get("sport"), float(req["timeout"]))
             else:

@@ -2,50 +2,58 @@
 
 Topology: one ``node`` namespace routes between every pod namespace over veth pairs (pod side
 ``eth0`` with the pod's IP/32 and a link-local default gateway that the node side of every veth
-carries; node side a /32 route per pod), with IP forwarding on in the node namespace only. The compiled ruleset is
-loaded into the node namespace, so the root namespace of this machine is never touched, and
-packets only travel between the lab's own namespaces. Every name starts with the lab's prefix:
-``down`` removes whatever carries it, even after a crash half way through ``up``.
+carries; node side a /32 route per pod), with IP forwarding on in the node namespace only. The
+compiled ruleset is loaded into the node namespace, so the root namespace of this machine is
+never touched, and packets only travel between the lab's own namespaces.
+
+Naming: every namespace is ``tw_<lab>_...`` and lab names cannot contain ``_``, so two labs
+never share a name (a hash prefix once let ``reltest-c26`` and ``reltest-c622`` collide);
+veths are created inside the lab's node namespace, so their short names need no prefix. A
+lock file serialises ``up``/``reload``/``down`` of one lab.
+
+Failing closed: the node namespace gets a ruleset that forwards nothing before any veth
+exists, so a lab killed half way through ``up`` forwards nothing; any failure during ``up``
+removes everything it made.
 """
 
 from __future__ import annotations
 
-import hashlib
+import fcntl
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from ..cluster import Cluster
-from ..errors import TierwallError
 from ..inventory import Pod
-from .nft import Ruleset, compile_ruleset
+from .kernel import KernelError, load_ruleset, run
+from .nft import Ruleset, blocking_ruleset, compile_ruleset
 
 STATE_DIR = Path(os.environ.get("TIERWALL_LAB_DIR", "/run/tierwall"))
 GATEWAY = "169.254.1.1"
+TABLE = "tierwall"
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
 
 
-class LabError(TierwallError):
-    """The lab cannot be built or driven (missing tool, not root, kernel refusal)."""
+class LabError(KernelError):
+    """The lab cannot be built or driven (missing tool, not root, kernel refusal, no such lab)."""
 
 
-def run(*args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    try:
-        result = subprocess.run(list(args), input=input, capture_output=True, text=True)
-    except FileNotFoundError as exc:
-        raise LabError(f"{args[0]} is not installed (install nftables and iproute2)") from exc
-    if check and result.returncode != 0:
-        raise LabError(f"{' '.join(args)}: {result.stderr.strip() or result.stdout.strip()}")
-    return result
+class PartialRuleset(LabError):
+    """Some rules cannot be compiled and the caller did not accept a partial ruleset."""
 
 
-def prefix_of(name: str) -> str:
-    """A short, stable prefix for every object of lab ``name`` (interface names are ≤ 15 chars)."""
-    return "tw" + hashlib.sha1(name.encode()).hexdigest()[:5]
+def iface_of(pod: Pod) -> str:
+    """The node-side interface of ``pod`` in a lab's node namespace (also ``enforce``'s default)."""
+    return f"v{pod.index}"
 
 
 @dataclass
@@ -66,34 +74,104 @@ class Observed:
     """Comments of the nft rules whose counters moved for this probe (egress, ingress)."""
 
 
+def refuse_partial(ruleset: Ruleset) -> None:
+    if ruleset.partial:
+        raise PartialRuleset(f"{len(ruleset.unsupported)} rule(s) cannot be compiled to nftables (listed above); "
+                             f"nothing was loaded. Pass --allow-partial to enforce the rest, with those rules "
+                             f"failing closed (see docs/enforce.md)")
+
+
 class Lab:
     def __init__(self, name: str):
+        if not isinstance(name, str) or not NAME.match(name):
+            raise LabError(f"lab name {name!r} must be 1-64 letters, digits, '.' or '-', starting with a letter "
+                           f"or digit")
         self.name = name
-        self.prefix = prefix_of(name)
-        self.node_ns = f"{self.prefix}-node"
-        self.dir = STATE_DIR / self.prefix
-        self.table = f"tierwall_{self.prefix}"
+        self.prefix = f"tw_{name}_"
+        self.node_ns = f"{self.prefix}node"
+        self.dir = STATE_DIR / name
+        self.table = TABLE
+
+    # --- state ------------------------------------------------------------------------------
+    @property
+    def state_file(self) -> Path:
+        return self.dir / "state.json"
+
+    def state(self) -> dict:
+        """The lab's recorded state; ``LabError`` when the lab is missing or half built."""
+        try:
+            state = json.loads(self.state_file.read_text())
+        except FileNotFoundError:
+            raise LabError(f"lab {self.name} is not up (run: tierwall lab up -f ... --name {self.name})") from None
+        except (OSError, ValueError) as exc:
+            raise LabError(f"lab {self.name}: its state is unreadable ({exc}); run: tierwall lab down "
+                           f"--name {self.name}") from None
+        if not state.get("complete"):
+            raise LabError(f"lab {self.name} is half built (a 'lab up' was interrupted or is still running); "
+                           f"run: tierwall lab down --name {self.name}")
+        return state
+
+    def _write_state(self, **fields) -> None:
+        tmp = self.dir / "state.json.tmp"
+        tmp.write_text(json.dumps(fields))
+        tmp.replace(self.state_file)
+
+    @property
+    def inputs_file(self) -> Path:
+        """The objects ``up`` was built from, so ``probe`` and ``reload`` need no ``-f``."""
+        return self.dir / "inputs.yaml"
+
+    @contextmanager
+    def lock(self):
+        """Exclusive use of the lab's name (``up``, ``reload``, ``down``); refuses at once when
+        another process holds it, rather than building a second lab over the first."""
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        with open(STATE_DIR / f"{self.name}.lock", "a") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise LabError(f"lab {self.name} is being changed by another tierwall process; "
+                               f"try again when it has finished") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     # --- lifecycle --------------------------------------------------------------------------
     def pods_of(self, cluster: Cluster) -> list[Pod]:
         return [p for p in cluster.inventory.pods if p.ips and not p.host_network and ":" not in p.ip]
 
     def pod_ns(self, pod: Pod) -> str:
-        return f"{self.prefix}-p{pod.index}"
+        return f"{self.prefix}p{pod.index}"
 
     def iface(self, pod: Pod) -> str:
-        return f"{self.prefix}v{pod.index}"[:15]
+        return iface_of(pod)
 
-    def up(self, cluster: Cluster, only: set[str] | None = None) -> Ruleset:
+    def up(self, cluster: Cluster, only: set[str] | None = None, allow_partial: bool = False,
+           inputs: dict | None = None) -> Ruleset:
         """Build the lab; ``only`` limits the namespaces made to those pods (the ruleset still
-        covers every pod: benchmarks measure a full cluster's ruleset with two live pods)."""
+        covers every pod: benchmarks measure a full cluster's ruleset with two live pods).
+        ``inputs`` (``{"cni": ..., "objects": [...]}``) is kept for ``probe``/``reload``."""
         if os.geteuid() != 0:
             raise LabError("the lab needs root (network namespaces, veth pairs, nftables)")
-        self.down()
+        ruleset = self.compile(cluster)
+        if not allow_partial:
+            refuse_partial(ruleset)
+        with self.lock():
+            self._down()
+            try:
+                return self._up(cluster, ruleset, only, inputs)
+            except BaseException:
+                self._down()  # never leave a half-built lab behind (also on Ctrl-C)
+                raise
+
+    def _up(self, cluster: Cluster, ruleset: Ruleset, only: set[str] | None, inputs: dict | None) -> Ruleset:
         self.dir.mkdir(parents=True, exist_ok=True)
         pods = [p for p in self.pods_of(cluster) if only is None or p.key in only]
+        self._write_state(name=self.name, pids=[], pods=[p.key for p in pods], complete=False)
         run("ip", "netns", "add", self.node_ns)
         node = ("ip", "netns", "exec", self.node_ns)
+        load_ruleset(blocking_ruleset(self.table), self.node_ns)  # before any interface exists
         run(*node, "ip", "link", "set", "lo", "up")
         run(*node, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         run(*node, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0")
@@ -118,32 +196,61 @@ class Lab:
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                      start_new_session=True, env={**os.environ, "PYTHONPATH": _pythonpath()})
             pids.append(agent.pid)
-            agent.stdout.readline()  # "ready"
-        (self.dir / "state.json").write_text(json.dumps({"name": self.name, "pids": pids,
-                                                          "pods": [p.key for p in pods]}))
+            self._write_state(name=self.name, pids=pids, pods=[p.key for p in pods], complete=False)
+            if agent.stdout.readline().strip() != "ready":
+                raise LabError(f"the agent of {pod.key} did not start")
         for pod in pods:
             for cp in pod.ports:
                 self.agent(pod, {"op": "listen", "proto": cp.protocol.lower(), "port": cp.port})
-        return self.apply(cluster)
-
-    def apply(self, cluster: Cluster) -> Ruleset:
-        """Load the compiled ruleset into the node namespace (one atomic transaction)."""
-        pods = self.pods_of(cluster)
-        ruleset = compile_ruleset(cluster.compiled, {p.key: self.iface(p) for p in pods}, pods, self.table)
-        run("ip", "netns", "exec", self.node_ns, "nft", "-f", "-", input=ruleset.text)
+        load_ruleset(ruleset, self.node_ns)
+        if inputs is not None:
+            self.inputs_file.write_text(yaml.safe_dump_all(inputs.get("objects", [])))
+        self._write_state(name=self.name, pids=pids, pods=[p.key for p in pods], complete=True,
+                          cni=(inputs or {}).get("cni"), inputs=inputs is not None)
         return ruleset
 
+    def compile(self, cluster: Cluster) -> Ruleset:
+        pods = self.pods_of(cluster)
+        return compile_ruleset(cluster.compiled, {p.key: self.iface(p) for p in pods}, pods, self.table)
+
+    def apply(self, cluster: Cluster, allow_partial: bool = False) -> Ruleset:
+        """Load the compiled ruleset into the running lab's node namespace: one transaction that
+        keeps the table and base chain, so no packet meets a missing or half-loaded ruleset."""
+        ruleset = self.compile(cluster)
+        if not allow_partial:
+            refuse_partial(ruleset)
+        load_ruleset(ruleset, self.node_ns)
+        return ruleset
+
+    def reload(self, cluster: Cluster, allow_partial: bool = False, inputs: dict | None = None) -> Ruleset:
+        """``apply`` on a lab that is up (its pods stay; new inputs replace the remembered ones)."""
+        with self.lock():
+            state = self.state()
+            ruleset = self.apply(cluster, allow_partial)
+            if inputs is not None:
+                self.inputs_file.write_text(yaml.safe_dump_all(inputs.get("objects", [])))
+                self._write_state(**{**state, "cni": inputs.get("cni"), "inputs": True})
+            return ruleset
+
     def down(self) -> None:
-        state = self.dir / "state.json"
+        with self.lock():
+            self._down()
+
+    def _down(self) -> None:
+        state = self.state_file
         if state.exists():
-            for pid in json.loads(state.read_text()).get("pids", []):
+            try:
+                pids = json.loads(state.read_text()).get("pids", [])
+            except ValueError:
+                pids = []
+            for pid in pids:
                 try:
                     os.killpg(pid, 9)
                 except (ProcessLookupError, PermissionError):
                     pass
         for line in run("ip", "netns", "list", check=False).stdout.splitlines():
             ns = line.split()[0] if line.strip() else ""
-            if ns.startswith(self.prefix + "-"):
+            if ns.startswith(self.prefix):
                 for pid in run("ip", "netns", "pids", ns, check=False).stdout.split():
                     try:
                         os.kill(int(pid), 9)
@@ -157,8 +264,15 @@ class Lab:
 
     # --- probes -----------------------------------------------------------------------------
     def agent(self, pod: Pod, request: dict) -> dict:
+        path = self.dir / f"p{pod.index}.sock"
+        if not path.exists():
+            raise LabError(f"lab {self.name} has no agent for {pod.key} (is the lab up, with that pod?)")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.connect(str(self.dir / f"p{pod.index}.sock"))
+            try:
+                s.connect(str(path))
+            except OSError as exc:
+                raise LabError(f"lab {self.name}: the agent of {pod.key} does not answer ({exc}); "
+                               f"rebuild the lab with lab down / lab up") from None
             s.sendall((json.dumps(request) + "\n").encode())
             data = b""
             while not data.endswith(b"\n"):

@@ -15,22 +15,39 @@ Shape (one table of tierwall's own; nothing else is touched):
 * Every verdict-giving rule has a counter and a comment naming tier, policy and rule (and
   isolation drops name their policies), so the kernel can say which rule it used.
 
-What nftables cannot express statically (FQDN peers, L7 rules, Calico entity rules, toServices
-outside a DNAT path) is reported through ``unsupported`` instead of being dropped silently.
+* Calico's protocol/ICMP/IP-version conditions and EntityRules are ordinary L4/L3 matches
+  (``conditions.py``); ``toServices`` matches the address the client dialled, which conntrack
+  keeps after kube-proxy's DNAT (``ct original ip daddr``).
+
+What nftables cannot express statically (FQDN peers, L7 rules, a Service whose ClusterIP
+tierwall made up) is reported through ``unsupported`` and never fails open: a rule that only
+allows is left out (the traffic falls to later rules), any other action is enforced as a drop
+of everything its expressible conditions match (``docs/enforce.md``, "Failing closed"). Callers
+refuse such a ruleset unless the user asked for a partial one.
+
+Loading keeps the table, its base chain and its sets: the text creates what is missing, then
+flushes and refills in the same ``nft -f`` transaction, so packets see the old verdicts until
+the new ones are in (re-creating the base chain instead let blocked connections through).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import json
+import re
 from dataclasses import dataclass, field
 
 from ..engine import CompiledCluster
 from ..inventory import Pod
 from ..model import (Action, Direction, FQDNPeer, GroupPeer, IPBlockPeer, NodePeer, NoMatch, NothingPeer, Peer,
                      PodPeer, PortMatch, Rule, SelectorPeer, ServicePeer)
+from .conditions import Alternatives, EntityCompiler, l4_conditions
+from .nftsyntax import PREFIX_BYTES, check_ifname, check_table, quoted
 
 TABLE_PREFIX = "tierwall"
-COMMENT_MAX = 120
+BASE_CHAIN = "type filter hook forward priority filter; policy accept;"
+SET_TYPE = "type ipv4_addr; flags interval;"
 
 
 @dataclass
@@ -38,27 +55,86 @@ class Ruleset:
     table: str
     text: str
     unsupported: list[str] = field(default_factory=list)
+    """One line per rule that could not be compiled as written (each rule once)."""
     rules: int = 0
     sets: int = 0
+    chain_names: list[str] = field(default_factory=list)
+    set_names: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.unsupported)
+
+    def reload_text(self, existing: dict[str, set[str]]) -> str:
+        """The text plus deletions of chains and sets a previous load left that this one does not
+        use (``existing``: ``{"chain": names, "set": names}`` as listed by :func:`table_objects`)."""
+        stale = [f"delete chain inet {self.table} {c}\n" for c in sorted(existing.get("chain", set())
+                                                                         - set(self.chain_names) - {"forward"})]
+        stale += [f"delete set inet {self.table} {s}\n" for s in sorted(existing.get("set", set()) - set(self.set_names))]
+        return self.text + "".join(stale)
 
 
-def _q(text: str) -> str:
-    return '"' + text.replace('"', "'")[:COMMENT_MAX] + '"'
+def table_objects(listing_json: str) -> dict[str, set[str]]:
+    """Chain and set names in ``nft -j list table`` output (empty when the table is absent)."""
+    out: dict[str, set[str]] = {"chain": set(), "set": set()}
+    if not listing_json.strip():
+        return out
+    for item in json.loads(listing_json).get("nftables", []):
+        for kind in ("chain", "set"):
+            if kind in item:
+                out[kind].add(item[kind]["name"])
+    return out
+
+
+def _frame(table: str, set_names: list[str], body: str) -> str:
+    """Create-if-missing (table, base chain, sets), flush, refill: one transaction in ``nft -f``."""
+    decl = "".join(f"  set {n} {{ {SET_TYPE} }}\n" for n in set_names)
+    flush = "".join(f"flush set inet {table} {n}\n" for n in set_names)
+    return (f"table inet {table} {{\n  chain forward {{ {BASE_CHAIN} }}\n{decl}}}\n"
+            f"flush table inet {table}\n{flush}"
+            f"table inet {table} {{\n{body}\n}}\n")
+
+
+def blocking_ruleset(table: str = TABLE_PREFIX) -> Ruleset:
+    """A ruleset that forwards nothing: what the lab loads before any interface comes up."""
+    check_table(table)
+    body = (f"  chain forward {{\n    {BASE_CHAIN}\n"
+            f"    counter drop comment {quoted('tierwall: no ruleset loaded yet')}\n  }}")
+    return Ruleset(table, _frame(table, [], body), rules=1)
+
+
+_POSITIVE_PROTO = re.compile(r"meta l4proto (\w+)")
+
+
+def _conjunction(parts: tuple[str, ...]) -> str:
+    """Match expressions joined into one rule, each ``meta l4proto X`` stated once."""
+    out: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        proto = _POSITIVE_PROTO.match(part)
+        if proto and proto.group(0) in out:
+            part = part[proto.end():].strip()
+        if part:
+            out.append(part)
+    return " ".join(out)
 
 
 class _Compiler:
     def __init__(self, cc: CompiledCluster, pods: list[Pod], iface: dict[str, str], table: str, log: bool = False):
         self.cc, self.pods, self.iface, self.table, self.log = cc, pods, iface, table, log
-        self.sets: dict[tuple, str] = {}
+        self.sets: dict[tuple, str | None] = {}
         self.by_content: dict[tuple[str, ...], str] = {}
         self.set_lines: list[str] = []
         self.chains: list[str] = []
-        self.unsupported: list[str] = []
+        self.chain_names: list[str] = []
+        self.unsupported: dict[tuple, str] = {}
         self.rule_count = 0
+        self.entities = EntityCompiler(cc, self.address_set)
 
     # --- address sets ----------------------------------------------------------------------
     def _addresses(self, peer: Peer, subject_ns: str, subject_node: str = "") -> list[str] | None:
-        """IPv4 intervals for a peer (``None``: not expressible)."""
+        """IPv4 intervals for a peer (``None``: not expressible as addresses)."""
         cc = self.cc
         if isinstance(peer, PodPeer):
             bits = cc.pod_bits(peer, subject_ns)
@@ -83,7 +159,7 @@ class _Compiler:
             return []
         if isinstance(peer, GroupPeer):
             return self._union(peer.members, subject_ns, subject_node)
-        return None  # ServicePeer, FQDNPeer
+        return None  # ServicePeer inside a group, FQDNPeer
 
     def _in_cluster(self) -> list[ipaddress.IPv4Address]:
         """Every pod and node IPv4 address: what an outside-the-cluster CIDR must leave out."""
@@ -100,24 +176,53 @@ class _Compiler:
             out += sub
         return out
 
-    def set_for(self, rule: Rule, subject_ns: str, subject_node: str = "") -> str | None:
-        relative = any(isinstance(p, PodPeer) and p.namespaces.relative for p in rule.peers)
-        node_relative = any(isinstance(p, NodePeer) and p.relative for p in rule.peers)
-        key = (id(rule), subject_ns if relative else "", subject_node if node_relative else "")
-        if key in self.sets:
-            return self.sets[key]
-        addresses = self._union(rule.peers, subject_ns, subject_node)
-        if addresses is None:
-            return None
+    def address_set(self, addresses: list[str]) -> str:
+        """The named interval set holding ``addresses`` (one set per distinct content: policies
+        repeat the same peers a lot)."""
         nets = tuple(sorted({str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(a) for a in addresses)},
                             key=lambda t: ipaddress.ip_network(t)))
         name = self.by_content.get(nets)
-        if name is None:  # one set per distinct content: policies repeat the same peers a lot
+        if name is None:
             name = self.by_content[nets] = f"s{len(self.by_content)}"
             elements = f" elements = {{ {', '.join(nets)} }}" if nets else ""
-            self.set_lines.append(f"  set {name} {{ type ipv4_addr; flags interval;{elements} }}")
-        self.sets[key] = name
+            self.set_lines.append(f"  set {name} {{ {SET_TYPE}{elements} }}")
         return name
+
+    def set_for(self, peers: list[Peer], rule: Rule, subject_ns: str, subject_node: str = "") -> str | None:
+        relative = any(isinstance(p, PodPeer) and p.namespaces.relative for p in peers)
+        node_relative = any(isinstance(p, NodePeer) and p.relative for p in peers)
+        key = (id(rule), subject_ns if relative else "", subject_node if node_relative else "")
+        if key not in self.sets:
+            addresses = self._union(peers, subject_ns, subject_node)
+            self.sets[key] = None if addresses is None else self.address_set(addresses)
+        return self.sets[key]
+
+    def _service_vips(self, peer: ServicePeer) -> list[str] | None:
+        """The ClusterIPs a client dials for the Service (``None``: tierwall made them up)."""
+        svc = self.cc.inv.service(f"{peer.namespace}/{peer.name}")
+        if svc is None or svc.headless:
+            return []
+        if svc.ip_assigned:
+            return None
+        return [ip for ip in svc.cluster_ips if ":" not in ip]
+
+    def _peer_alternatives(self, rule: Rule, pod: Pod) -> tuple[Alternatives | None, str]:
+        services = [p for p in rule.peers if isinstance(p, ServicePeer)]
+        others = [p for p in rule.peers if not isinstance(p, ServicePeer)]
+        alts: Alternatives = []
+        if others:
+            name = self.set_for(others, rule, pod.namespace, pod.node)
+            if name is None:
+                return None, "an FQDN peer (its addresses are only known from DNS at run time)"
+            alts.append(f"ip {'daddr' if rule.direction is Direction.EGRESS else 'saddr'} @{name}")
+        if services:
+            vips = [self._service_vips(p) for p in services]
+            if any(v is None for v in vips):
+                return None, "toServices to a Service whose ClusterIP tierwall made up (give spec.clusterIP)"
+            addresses = [a for v in vips for a in v]
+            if addresses:  # the address the client dialled, before kube-proxy's DNAT
+                alts.append(f"ct original ip daddr @{self.address_set(addresses)}")
+        return alts, ""
 
     # --- rules ------------------------------------------------------------------------------
     def _port_matches(self, pm: PortMatch, rule: Rule, pod: Pod) -> list[str]:
@@ -158,54 +263,78 @@ class _Compiler:
                 out.append(f"meta l4proto {proto} th dport {rng}{src}")
         return out
 
-    def _comment(self, rule: Rule) -> str:
+    def conditions(self, rule: Rule, pod: Pod) -> tuple[list[Alternatives], list[str]]:
+        """Every condition of the rule as alternatives, and what could not be expressed."""
+        conds: list[Alternatives] = []
+        missing = [rule.undecidable] if rule.undecidable else []
+        if rule.peers is not None:
+            alts, why = self._peer_alternatives(rule, pod)
+            if alts is None:
+                missing.append(why)
+            else:
+                conds.append(alts)
+        if rule.ports is not None:
+            conds.append([m for pm in rule.ports for m in self._port_matches(pm, rule, pod)])
+        if rule.l4 is not None:
+            conds += l4_conditions(rule.l4)
+        protocol = rule.l4.protocol if rule.l4 is not None else None
+        for entity in rule.entities:
+            conds += self.entities.conditions(entity, protocol)
+        return conds, missing
+
+    def _comment(self, rule: Rule, closed: bool) -> str:
         stage = self.cc.model.stage(rule.stage).name.split(":", 1)[-1]
         name = f' "{rule.name}"' if rule.name else ""
-        return f"{stage}|{rule.policy.ref}|{rule.direction.value} rule {rule.index}{name}|{rule.action.value}"
+        suffix = "|fail-closed" if closed else ""
+        return f"{stage}|{rule.policy.ref}|{rule.direction.value} rule {rule.index}{name}|{rule.action.value}{suffix}"
 
     def _log_prefix(self, rule: Rule) -> str:
-        """A kernel log prefix naming the rule (nf_log keeps 127 bytes)."""
+        """A kernel log prefix naming the rule (the kernel keeps 127 bytes)."""
         stage = rule.stage.split(":", 1)[-1]
-        return f"tw {stage} {rule.policy.ref} {rule.direction.value[0]}{rule.index} {rule.action.value}: "[-100:]
+        return f"tw {stage} {rule.policy.ref} {rule.direction.value[0]}{rule.index} {rule.action.value}: "
+
+    def _omit(self, rule: Rule, missing: list[str], action: Action) -> None:
+        how = ("left out: it only allows, so without it the traffic meets the rules after it" if action is Action.ALLOW
+               else "left out: it only logs" if action is Action.LOG
+               else "enforced as a drop of everything its other conditions match (fails closed)")
+        self.unsupported.setdefault((rule.policy.ref, rule.direction, rule.index, rule.stage),
+                                    f"{rule.policy.ref} {rule.label}: {'; '.join(missing)} cannot be compiled "
+                                    f"to nftables; {how}")
 
     def rule_lines(self, rule: Rule, pod: Pod, pass_chain: str | None) -> list[str]:
-        where = f"{rule.policy.ref} {rule.label}"
-        if rule.undecidable or rule.entities or rule.l4 is not None:
-            self.unsupported.append(f"{where}: {rule.undecidable or 'Calico entity/L4 conditions'} cannot be "
-                                    f"compiled to nftables; the rule is left out")
-            return []
-        addr = ""
-        if rule.peers is not None:
-            if any(isinstance(p, (ServicePeer, FQDNPeer)) for p in rule.peers):
-                kind = "toServices" if any(isinstance(p, ServicePeer) for p in rule.peers) else "an FQDN peer"
-                self.unsupported.append(f"{where}: {kind} is not expressible without the Service DNAT / DNS "
-                                        f"path; the rule is left out")
+        conds, missing = self.conditions(rule, pod)
+        action = rule.action
+        if missing:
+            self._omit(rule, missing, action)
+            if action in (Action.ALLOW, Action.LOG):
                 return []
-            name = self.set_for(rule, pod.namespace, pod.node)
-            direction = "daddr" if rule.direction is Direction.EGRESS else "saddr"
-            addr = f"ip {direction} @{name} "
-        matches = [""] if rule.ports is None else [m + " " for pm in rule.ports for m in self._port_matches(pm, rule, pod)]
-        if not matches:
-            return []  # no port entry can match (e.g. only named ports nobody declares)
-        comment = f"comment {_q(self._comment(rule))}"
-        logged = f"log prefix {_q(self._log_prefix(rule))} " if self.log and rule.action is not Action.LOG else ""
-        if rule.action is Action.ALLOW:
+            action = Action.REJECT if action is Action.REJECT else Action.DROP
+        if any(not alts for alts in conds):
+            return []  # a condition no packet meets (e.g. only named ports nobody declares)
+        matches = [_conjunction(combo) for combo in itertools.product(*conds)]
+        comment = f"comment {quoted(self._comment(rule, bool(missing)))}"
+        logged = f"log prefix {quoted(self._log_prefix(rule), PREFIX_BYTES)} " if self.log and action is not Action.LOG \
+            else ""
+        if action is Action.ALLOW:
             verdicts = ["return" if rule.direction is Direction.EGRESS else "accept"]
-        elif rule.action is Action.DROP:
+        elif action is Action.DROP:
             verdicts = ["drop"]
-        elif rule.action is Action.REJECT:
+        elif action is Action.REJECT:
             verdicts = ["reject with tcp reset", "reject with icmpx type admin-prohibited"]
-        elif rule.action is Action.PASS:
+        elif action is Action.PASS:
             verdicts = [f"goto {pass_chain}" if pass_chain else "return"]
         else:  # LOG
-            verdicts = [f"log prefix {_q('tierwall ' + rule.policy.ref[:40] + ' ')}"]
+            verdicts = [f"log prefix {quoted('tierwall ' + rule.policy.ref + ' ', PREFIX_BYTES)}"]
         out = []
         for m in matches:
+            proto = _POSITIVE_PROTO.search(m)
             for v in verdicts:
-                guard = "meta l4proto tcp " if v == "reject with tcp reset" else ""
-                if v == "reject with tcp reset" and "meta l4proto" in m and "meta l4proto tcp" not in m:
-                    continue
-                out.append(f"    {guard}{addr}{m}counter {logged}{v} {comment}")
+                guard = ""
+                if v == "reject with tcp reset":
+                    if proto and proto.group(1) != "tcp":
+                        continue
+                    guard = "" if proto else "meta l4proto tcp "
+                out.append(f"    {guard}{m + ' ' if m else ''}counter {logged}{v} {comment}")
         self.rule_count += len(out)
         return out
 
@@ -219,6 +348,7 @@ class _Compiler:
                 starts.add(index_of.get(sp.stage.pass_to, len(plan) - 1))
         for start in sorted(starts):
             lines = [f"  chain {prefix}_{start} {{"]
+            self.chain_names.append(f"{prefix}_{start}")
             for i in range(start, len(plan)):
                 sp = plan[i]
                 if sp.stage.default_verdict is not None:
@@ -230,12 +360,12 @@ class _Compiler:
                 if sp.stage.no_match is NoMatch.DROP_IF_SELECTED and sp.isolating:
                     names = ",".join(p.ref.ref for p in sp.isolating)
                     what = "end-of-tier" if sp.stage.end_of_tier else "isolation"
-                    logged = f"log prefix {_q(f'tw {what} {names}: '[-100:])} " if self.log else ""
-                    lines.append(f"    counter {logged}drop comment {_q(f'{what}|{names}')}")
+                    logged = f"log prefix {quoted(f'tw {what} {names}: ', PREFIX_BYTES)} " if self.log else ""
+                    lines.append(f"    counter {logged}drop comment {quoted(f'{what}|{names}')}")
                     self.rule_count += 1
                     break
             if direction is Direction.INGRESS:
-                lines.append(f"    accept comment {_q('default|allow')}")
+                lines.append(f"    accept comment {quoted('default|allow')}")
             lines.append("  }")
             self.chains.append("\n".join(lines))
         return f"{prefix}_0"
@@ -243,29 +373,30 @@ class _Compiler:
     def build(self) -> Ruleset:
         egress_map, ingress_map = [], []
         for pod in self.pods:
-            iface = self.iface[pod.key]
-            egress_map.append(f'"{iface}" : jump {self.chains_for(pod, Direction.EGRESS)}')
-            ingress_map.append(f'"{iface}" : jump {self.chains_for(pod, Direction.INGRESS)}')
-        forward = ["  chain forward {", "    type filter hook forward priority filter; policy accept;",
+            iface = quoted(check_ifname(self.iface[pod.key], f"interface of {pod.key}"))
+            egress_map.append(f"{iface} : jump {self.chains_for(pod, Direction.EGRESS)}")
+            ingress_map.append(f"{iface} : jump {self.chains_for(pod, Direction.INGRESS)}")
+        forward = ["  chain forward {", f"    {BASE_CHAIN}",
                    "    ct state established,related accept", "    ct state invalid drop"]
         if egress_map:
             forward.append(f"    iifname vmap {{ {', '.join(egress_map)} }}")
             forward.append(f"    oifname vmap {{ {', '.join(ingress_map)} }}")
         forward.append("  }")
         body = "\n".join(self.set_lines + self.chains + ["\n".join(forward)])
-        text = (f"table inet {self.table}\ndelete table inet {self.table}\n"
-                f"table inet {self.table} {{\n{body}\n}}\n")
-        return Ruleset(self.table, text, self.unsupported, self.rule_count, len(self.by_content))
+        set_names = list(self.by_content.values())
+        return Ruleset(self.table, _frame(self.table, set_names, body), list(self.unsupported.values()),
+                       self.rule_count, len(self.by_content), self.chain_names, set_names)
 
 
 def compile_ruleset(cc: CompiledCluster, iface: dict[str, str], pods: list[Pod] | None = None,
                     table: str = TABLE_PREFIX, log: bool = False) -> Ruleset:
     """The ruleset for ``pods`` (default: every pod with an IPv4 address, no hostNetwork), whose
-    interfaces on the forwarding node are ``iface[pod.key]``.
+    interfaces on the forwarding node are ``iface[pod.key]`` (validated: they reach nft).
 
-    The text first declares and deletes the table, then declares it whole: ``nft -f`` applies it
-    as one transaction, replacing the previous ruleset atomically or not at all.
+    ``nft -f`` applies the text as one transaction: the previous ruleset stays in force until
+    the new one is complete, or stays entirely when nft refuses the new one.
     """
+    check_table(table)
     chosen = pods if pods is not None else [p for p in cc.inv.pods if p.ips and not p.host_network
                                             and ":" not in p.ip and p.key in iface]
     return _Compiler(cc, chosen, iface, table, log).build()
