@@ -24,6 +24,8 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW116": ("inventory object", "error", "the API server would refuse this object"),
     "TW117": ("Cilium validation", "error", "the Cilium CRD schema or agent would refuse this policy"),
     "TW120": ("unresolvable test case", "error", "name endpoints that exist in the input"),
+    "TW130": ("cluster not readable", "error", "check the context, the server address and your credentials "
+                                                "(kubectl get ns with the same kubeconfig)"),
     # warnings: accepted, not modelled or suspicious input
     "TW200": ("warning", "warning", ""),
     "TW201": ("empty directory", "warning", "check the path"),
@@ -49,6 +51,8 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW224": ("DNS-based network set", "warning", "allowedEgressDomains is resolved at run time"),
     "TW225": ("Calico kind not modelled", "warning", "host endpoints are not modelled"),
     "TW226": ("not enforced by this CNI", "warning", "this CNI does not implement the API; the object has no effect"),
+    "TW230": ("kind not readable in the cluster", "warning",
+              "ask for the permission the message names (kubectl auth can-i list ...)"),
     # warnings: analysis (lint)
     "TW250": ("shadowed rule", "warning", "move the rule up, narrow the earlier rule, or remove this one"),
     "TW251": ("redundant rule", "warning", "remove the rule: earlier rules already give its verdict"),
@@ -71,5 +75,6 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW302": ("pods synthesized", "info", ""),
     "TW303": ("kind not read", "info", ""),
     "TW304": ("staged policy ignored", "info", ""),
+    "TW330": ("part of a cluster read", "info", ""),
 }
 """code → (title, severity, hint)."""

@@ -68,14 +68,31 @@ def pod_cidr_option(fn):
                              "invented address say so.")(fn)
 
 
+def live_options(fn):
+    """``--kubeconfig`` and ``--context``, spelled as kubectl spells them, for ``k8s://`` sources."""
+
+    @wraps(fn)
+    def wrapper(*args, kubeconfig=None, context=None, **kwargs):
+        from ..live import using
+        with using(kubeconfig, context):
+            return fn(*args, **kwargs)
+
+    wrapper = click.option("--context", metavar="NAME", default=None,
+                           help="kubeconfig context for k8s:// sources that name none.")(wrapper)
+    return click.option("--kubeconfig", metavar="FILE", default=None, envvar=None,
+                        help="kubeconfig for k8s:// sources (default: $KUBECONFIG, ~/.kube/config).")(wrapper)
+
+
 def input_options(fn):
-    """``-f`` (repeatable), ``--cni``, ``-v``, ``--pod-cidr``."""
+    """``-f`` (repeatable), ``--cni``, ``-v``, ``--pod-cidr``, and the live-source options."""
     fn = pod_cidr_option(fn)
+    fn = live_options(fn)
     fn = click.option("-v", "--verbose", is_flag=True, help="Also list skipped kinds and informational notes.")(fn)
     fn = click.option("--cni", type=click.Choice(CNI_CHOICES), default=None,
                       help="Whose evaluation order applies (default: inferred from the CRDs present).")(fn)
     fn = click.option("-f", "--filename", "paths", multiple=True, metavar="PATH",
-                      help="File, directory (recursive) or - for stdin. Repeatable.")(fn)
+                      help="File, directory (recursive), - for stdin, git:REV:PATH, or a live cluster: "
+                           "k8s:// (current context) or k8s://CONTEXT (docs/live.md). Repeatable.")(fn)
     return fn
 
 

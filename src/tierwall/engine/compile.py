@@ -89,6 +89,8 @@ class CompiledCluster:
                 self.rules_by_stage.setdefault(rule.stage, []).append(rule)
         for rules in self.rules_by_stage.values():
             rules.sort(key=lambda r: r.sort_key)
+        for policies in self.policies_by_stage.values():
+            policies.sort(key=_policy_order)
 
     # --- namespaces -------------------------------------------------------------------------
     def namespaces_of(self, scope: NamespaceScope, subject_ns: str | None = None) -> set[str]:
@@ -225,6 +227,17 @@ class CompiledCluster:
                          for stage in self.model.stages)
             self._plans[key] = plan
         return plan
+
+
+def _policy_order(policy: Policy) -> tuple:
+    """Evaluation order of a stage's policies (priority/order, none last; then namespace, name), so
+    that which policy an end-of-tier drop names does not depend on the order the objects were read
+    in (files, a cluster listing sorted by name, a snapshot all give the same answer)."""
+    try:
+        priority = float(policy.ref.priority)
+    except ValueError:
+        priority = float("inf")
+    return (priority, policy.ref.namespace, policy.ref.name, policy.ref.kind)
 
 
 def compile_cluster(model: Model, inv: Inventory) -> CompiledCluster:

@@ -139,6 +139,10 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
             for name, text in _git_files(spec, diags):
                 objects.extend(load_text(text, name, diags))
             continue
+        if spec.startswith("k8s://"):  # a live cluster (tierwall.live; the client is imported only then)
+            from ..live import read_live
+            objects.extend(read_live(spec, diags))
+            continue
         if spec == "-":
             stream = stdin if stdin is not None else sys.stdin
             objects.extend(load_text(stream.read(), "-", diags))
@@ -146,6 +150,10 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
         path = Path(spec)
         if not path.exists():
             diags.error(Origin(file=spec), "no such file or directory", "TW101")
+            continue
+        from ..live.snapshot import is_snapshot, read_snapshot
+        if is_snapshot(path):  # objects keep their cluster origins (tierwall snapshot)
+            objects.extend(read_snapshot(path, diags, load_text))
             continue
         files = _iter_files(path)
         if path.is_dir() and not files:

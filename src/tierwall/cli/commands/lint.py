@@ -11,7 +11,7 @@ from ...errors import UsageError
 from ...render.lint import render_lint_json, render_lint_sarif, render_lint_text
 from ..common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, handle_errors, input_options, pod_cidr, stdout
 
-UNUSABLE = {"TW101", "TW102", "TW103"}
+UNUSABLE = {"TW101", "TW102", "TW103", "TW130"}
 """Codes that mean the input cannot be read at all (exit 2, not a lint finding)."""
 
 

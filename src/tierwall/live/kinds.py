@@ -1,0 +1,57 @@
+"""What a live read lists: one table, built from the dialects' own declarations.
+
+Each entry is a kind and the API groups that may serve it, in order of preference: the
+first group the server serves it in is read and the others are not, because they are the
+*same* objects seen twice (the Calico API server serves ``projectcalico.org/v3`` over the
+``crd.projectcalico.org/v1`` CRDs that store them; Antrea ≤1.x mirrored its legacy
+``*.antrea.tanzu.vmware.com`` groups into ``crd.antrea.io``). The version read is the one
+discovery names as preferred. Kinds whose group is not served are simply absent from this
+cluster (no Calico on an Antrea cluster is normal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..dialects import ADMIN_GROUP, ANTREA_KINDS, ANTREA_VERSIONS, CALICO_GROUPS
+from ..dialects.calico.lower import POLICY_KINDS, SET_KINDS, STAGED_KINDS
+
+
+@dataclass(frozen=True)
+class WantedKind:
+    kind: str
+    groups: tuple[str, ...]
+    """Groups that may serve the kind, preferred first (``""`` is the core group)."""
+    inventory: bool = False
+    """Part of the inventory (pods and what selects or addresses them), not a policy kind."""
+
+
+def _antrea_groups() -> tuple[str, ...]:
+    return ("crd.antrea.io",) + tuple(sorted(g for g in ANTREA_VERSIONS if g != "crd.antrea.io"))
+
+
+CILIUM_GROUP = "cilium.io"
+CILIUM_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumCIDRGroup")
+"""Read and kept (snapshots, drift) even before tierwall lowers them: a Cilium cluster's
+policies must not vanish from a snapshot because this version does not model them."""
+
+WANTED: tuple[WantedKind, ...] = (
+    *(WantedKind(k, ("",), True) for k in ("Namespace", "Node", "Pod", "Service", "ServiceAccount")),
+    WantedKind("EndpointSlice", ("discovery.k8s.io",), True),
+    WantedKind("NetworkPolicy", ("networking.k8s.io",)),
+    *(WantedKind(k, _antrea_groups()) for k in ANTREA_KINDS),
+    *(WantedKind(k, tuple(CALICO_GROUPS)) for k in
+      ("Tier", *POLICY_KINDS, *SET_KINDS, *STAGED_KINDS, "HostEndpoint")),
+    *(WantedKind(k, (ADMIN_GROUP,)) for k in
+      ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")),
+    *(WantedKind(k, (CILIUM_GROUP,)) for k in CILIUM_KINDS),
+)
+"""Everything a live read may list; :func:`wanted` filters it by ``read=``."""
+
+
+def wanted(read: str) -> list[WantedKind]:
+    if read == "inventory":
+        return [w for w in WANTED if w.inventory]
+    if read == "policies":
+        return [w for w in WANTED if not w.inventory]
+    return list(WANTED)
