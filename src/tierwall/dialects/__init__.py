@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ..errors import Diagnostics
 from ..inventory import INVENTORY_KINDS, Inventory
 from ..load import RawObject
-from ..model import CNI_PROFILES, Model, Policy, Stage, build_pipeline
+from ..model import CNI_PROFILES, Model, Policy, Priority, Stage, build_pipeline
 
 ANTREA_VERSIONS = {
     "crd.antrea.io": {"v1alpha1", "v1alpha2", "v1alpha3", "v1beta1"},
@@ -154,8 +154,9 @@ def _place_networkpolicy(policy: Policy, profile) -> Policy:
     if profile.networkpolicy_tier is None:
         return policy
     tier = profile.networkpolicy_tier
-    key = (profile.networkpolicy_order, f"{policy.ref.namespace}/knp.default.{policy.ref.name}")
-    rules = tuple(replace(r, stage=tier, sort_key=key + (r.index,), tie_key=key + (r.index,)) for r in policy.rules)
+    name = (f"{policy.ref.namespace}/knp.default.{policy.ref.name}",)
+    rules = tuple(replace(r, stage=tier, priority=Priority(profile.networkpolicy_order, 0, name, r.index, True))
+                  for r in policy.rules)
     return replace(policy, stage=tier, rules=rules)
 
 

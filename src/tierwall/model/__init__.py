@@ -13,7 +13,7 @@ from .peer import (ALL_NAMESPACES, AddressSet, FQDNPeer, GroupPeer, IPBlockPeer,
                    NodePeer, NothingPeer, Peer, PodPeer, SelectorPeer, ServicePeer)
 from .pipeline import (CNI_PROFILES, AdminStage, DEFAULT_STAGE, NETWORKPOLICY_STAGE, CniProfile, NoMatch, Stage,
                        build_pipeline)
-from .policy import Policy, PolicyRef, Rule
+from .policy import Policy, PolicyRef, Priority, Rule
 from .ports import L4_PROTOCOLS, PROTOCOLS, PortMatch
 
 
@@ -38,5 +38,5 @@ __all__ = ["ACTION_VERDICT", "ALL_NAMESPACES", "Action", "AddressSet", "AdminSta
            "LabelExpression", "PortRange", "SelectorPeer", "CNI_PROFILES", "CniProfile", "DEFAULT_STAGE",
            "Direction", "FQDNPeer", "GroupPeer", "IPBlockPeer", "L4_PROTOCOLS", "Model",
            "NETWORKPOLICY_STAGE", "NamespaceScope", "NoMatch", "NodePeer", "NothingPeer", "PROTOCOLS",
-           "Peer", "PodPeer", "Policy", "PolicyRef", "PortMatch", "Rule", "ServicePeer", "Stage",
+           "Peer", "PodPeer", "Policy", "PolicyRef", "Priority", "PortMatch", "Rule", "ServicePeer", "Stage",
            "Verdict", "build_pipeline"]

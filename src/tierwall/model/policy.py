@@ -1,7 +1,7 @@
 """Policies and rules of every dialect, in one shape.
 
 A :class:`Rule` knows where it is enforced (``applied_to``), what it matches (``peers``,
-``ports``), what it does (``action``) and where it sits in its stage (``sort_key``). It
+``ports``), what it does (``action``) and where it sits in its stage (``priority``). It
 also carries its origin so that every verdict can name file, line, policy and rule.
 """
 
@@ -45,6 +45,43 @@ class PolicyRef:
         return self.ref
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Priority:
+    """Where a rule sits inside its stage: rules are tried in ascending order of
+    ``(rank, position, name, index)``.
+
+    * ``rank`` — the upstream order value of the policy (Antrea and AdminNetworkPolicy
+      ``priority``, Calico ``order``; ``0`` where the API has none);
+    * ``position`` — what upstream compares next, before any name: Antrea orders the rules of
+      equal-priority policies by rule index first (spec/antrea.md §2); ``0`` elsewhere;
+    * ``name`` — the policy's name as the CNI stores it, the last criterion;
+    * ``index`` — the rule's position in its policy.
+
+    ``upstream_names``: whether the CNI itself orders by ``name`` (Calico, and the trivial
+    order of allow-only stages). When it does not (Antrea, AdminNetworkPolicy), rules of
+    different policies with equal ``rank`` and ``position`` are in an order upstream leaves
+    undefined; tierwall orders them by name and ``trace`` says so (:attr:`tie_key`).
+    """
+
+    rank: float
+    position: int = 0
+    name: tuple[str, ...] = ()
+    index: int = 0
+    upstream_names: bool = field(default=False, compare=False)
+
+    @property
+    def tie_key(self) -> tuple:
+        """The part of the order upstream defines; rules of two policies with equal tie keys
+        are in an order tierwall chose."""
+        if self.upstream_names:
+            return (self.rank, self.position, self.name, self.index)
+        return (self.rank, self.position)
+
+    def __str__(self) -> str:
+        rank = int(self.rank) if float(self.rank).is_integer() else self.rank
+        return f"{rank}/{self.position}/{'/'.join(self.name)}#{self.index}"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One rule of one policy, for one direction."""
@@ -62,11 +99,8 @@ class Rule:
     ports: tuple[PortMatch, ...] | None
     """``None`` = every protocol and port."""
     stage: str
-    sort_key: tuple
-    """Order inside the stage: smaller first (e.g. Antrea: policy priority, rule index, name)."""
-    tie_key: tuple
-    """The part of ``sort_key`` the upstream order defines; equal tie keys in different
-    policies are ordered by tierwall's documented tie-break (the rest of ``sort_key``)."""
+    priority: Priority
+    """Order inside the stage (see :class:`Priority`)."""
     origin: Origin
     undecidable: str = ""
     """Non-empty when matching traffic's fate cannot be known statically (L7 rules)."""
@@ -74,6 +108,16 @@ class Rule:
     """Further conditions on the flow's source/destination (Calico EntityRules); all must hold."""
     l4: L4Match | None = None
     """Protocol/ICMP/IP-version conditions (Calico); ``None`` = none."""
+
+    @property
+    def sort_key(self) -> tuple:
+        """``priority`` as a plain tuple, smaller first."""
+        p = self.priority
+        return (p.rank, p.position, p.name, p.index)
+
+    @property
+    def tie_key(self) -> tuple:
+        return self.priority.tie_key
 
     @property
     def label(self) -> str:

@@ -15,7 +15,7 @@ from ipaddress import ip_network
 
 from ...errors import Diagnostics
 from ...load import ObjectReader, RawObject
-from ...model import (Action, CniProfile, Direction, FQDNPeer, IPBlockPeer, NamespaceScope, NodePeer, NothingPeer,
+from ...model import (Action, CniProfile, Direction, FQDNPeer, IPBlockPeer, NamespaceScope, NodePeer, NothingPeer, Priority,
                       Peer, PodPeer, Policy, PolicyRef, PortMatch, Rule)
 from ...selectors import EVERYTHING, parse_label_selector
 from ..common import parse_cidr
@@ -337,4 +337,4 @@ def _rule(r: ObjectReader, ref: PolicyRef, shape: ApiShape, direction: Direction
         r.error(path, "networks/nodes/domainNames peer cannot be set with namedPorts since there are no "
                       "namedPorts for networks/nodes/domainNames")
     return Rule(ref, direction, index, str(name), action, subject, tuple(peers), ports, stage,
-                sort_key=policy_key + (index,), tie_key=policy_key[:1], origin=r.raw.at(path))
+                priority=Priority(policy_key[0], 0, policy_key[1:], index), origin=r.raw.at(path))

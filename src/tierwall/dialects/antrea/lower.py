@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...errors import Diagnostics
 from ...load import ObjectReader, RawObject
-from ...model import Action, Direction, Policy, PolicyRef, Rule
+from ...model import Action, Direction, Policy, PolicyRef, Priority, Rule
 from .peers import Context, parse_applied_to, parse_peer, parse_ports, parse_to_services
 from .tiers import BASELINE_TIER, resolve_tier_name
 
@@ -138,7 +138,7 @@ def _lower_rule(r: ObjectReader, ctx: Context, ref: PolicyRef, direction: Direct
                        f"engine, which allows matching requests and drops the others")
     name = entry.get("name") if isinstance(entry.get("name"), str) else ""
     return Rule(ref, direction, index, name, Action(action), applied, peers, ports, stage,
-                sort_key=(priority, index, ref.name, ref.namespace, ref.kind), tie_key=(priority, index),
+                priority=Priority(priority, index, (ref.name, ref.namespace, ref.kind), index),
                 origin=r.raw.at(path), undecidable=undecidable)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ...inventory.profiles import NAMESPACE_LABEL, NAMESPACE_PREFIX, SERVICE_ACCOUNT_LABEL, SERVICE_ACCOUNT_PREFIX
 from ...load import ObjectReader
-from ...model import Action, Direction, EntityMatch, L4Match, PolicyRef, PortRange, Rule
+from ...model import Action, Direction, EntityMatch, L4Match, PolicyRef, PortRange, Priority, Rule
 from ...selectors.calico import And, Compare, Global, Has, Node, Not, Or, Selector, SelectorError, parse
 
 ACTIONS = {"Allow": Action.ALLOW, "Deny": Action.DROP, "Pass": Action.PASS, "Log": Action.LOG}
@@ -272,6 +272,6 @@ def lower_rule(r: ObjectReader, ref: PolicyRef, direction: Direction, index: int
     if protocol or not_protocol or icmp or not_icmp or ip_version:
         l4 = L4Match(protocol, not_protocol, icmp, not_icmp, ip_version)
     return Rule(ref, direction, index, "", ACTIONS[action], subject, None, None, stage,
-                sort_key=sort_key + (index,), tie_key=sort_key + (index,), origin=r.raw.at(path),
+                priority=Priority(sort_key[0], 0, sort_key[1:], index, upstream_names=True), origin=r.raw.at(path),
                 undecidable=undecidable, entities=tuple(e for e in (src, dst) if e is not None), l4=l4)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ...errors import Diagnostics
 from ...load import ObjectReader, RawObject
-from ...model import Action, Direction, NoMatch, Policy, PolicyRef, Rule, Stage
+from ...model import Action, Direction, NoMatch, Policy, PolicyRef, Priority, Rule, Stage
 from .peers import l3_fields, lower_l3
 from .ports import lower_l4
 from .selectors import parse_selector, subject_peer
@@ -158,8 +158,8 @@ def _lower_rule(r: ObjectReader, ref: PolicyRef, subject, direction: Direction, 
     origin = r.raw.at(path)
 
     def rule(ports, order: float, undecidable: str = "", who=peers) -> Rule:
-        key = (order, ref.ref, index)
-        return Rule(ref, direction, index, name, action, subject, who, ports, stage, sort_key=key, tie_key=key,
+        priority = Priority(order, 0, (ref.ref,), index, upstream_names=True)
+        return Rule(ref, direction, index, name, action, subject, who, ports, stage, priority=priority,
                     origin=origin, undecidable=undecidable)
 
     out = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ...errors import Diagnostics
 from ...load import ObjectReader, RawObject
-from ...model import (NETWORKPOLICY_STAGE, Action, Direction, NamespaceScope, PodPeer, Policy,
+from ...model import (NETWORKPOLICY_STAGE, Action, Direction, NamespaceScope, PodPeer, Policy, Priority,
                       PolicyRef, Rule)
 from ...selectors import EVERYTHING, parse_label_selector
 from ..common import parse_ipblock, parse_k8s_port, port_match
@@ -90,9 +90,10 @@ def _lower_rule(r: ObjectReader, ref: PolicyRef, ns: str, subject, direction: Di
             if values is not None:
                 ports.append(port_match(values))
         ports = tuple(ports)
-    key = (ns, ref.name, direction.value, index)
+    # allow-only and additive: the order inside the stage changes no verdict
+    priority = Priority(0.0, 0, (ns, ref.name, direction.value), index, upstream_names=True)
     return Rule(ref, direction, index, "", Action.ALLOW, subject, peers, ports, NETWORKPOLICY_STAGE,
-                sort_key=key, tie_key=key, origin=r.raw.at(path))
+                priority=priority, origin=r.raw.at(path))
 
 
 def _lower_peer(r: ObjectReader, ns: str, peer, path: tuple):
