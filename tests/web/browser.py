@@ -16,6 +16,7 @@ import uvicorn
 from tierwall.web import Workspace, create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+"""Debian's Chromium (``make prereqs`` installs it)."""
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -29,9 +30,9 @@ def free_port() -> int:
 class Server:
     """uvicorn serving one workspace on 127.0.0.1 in a background thread."""
 
-    def __init__(self, workspace: Workspace):
+    def __init__(self, workspace: Workspace, warm: bool = True):
         self.port = free_port()
-        config = uvicorn.Config(create_app(workspace), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(create_app(workspace, warm=warm), host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

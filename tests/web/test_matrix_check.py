@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from html import unescape
+from urllib.parse import parse_qs, urlparse
 
-from web_helpers import EXAMPLES, client_for
+from web_helpers import EXAMPLES, HOSTILE, client_for
 
 from tierwall import api
 from tierwall.render.matrix import matrix_dict
@@ -87,3 +89,33 @@ def test_fleet_mode_says_it_is_unavailable_rather_than_faking_results(tmp_path):
     client = client_for(base / "cluster", base / "policies", fleet_path=str(tmp_path / "fleet.yaml"))
     status = re.search(r'id="fleet-status"[^>]*>(.*?)</p>', client.get("/check").text, re.S).group(1)
     assert "unavailable" in status and "fleet.yaml" in status
+
+
+def test_every_check_result_links_to_a_trace_with_the_same_verdict(org):
+    page = org.get("/check").text
+    rows = re.findall(r'<a href="(/trace\?[^"]+)">.*?</td>\s*<td>[^<]*</td><td class="verdict-(\w+)">', page, re.S)
+    assert len(rows) == len(re.findall(r'<tr class="(?:passed|failed)">', page)) > 0
+    kinds = set()
+    for href, verdict in rows:
+        trace = org.get(unescape(href))
+        assert trace.status_code == 200, href
+        found = re.search(r'id="verdict">Verdict: <span class="verdict-(\w+)">', trace.text).group(1)
+        to = parse_qs(urlparse(unescape(href)).query)["to"][0]
+        kinds.add(to.split("/")[0] if "/" in to else "address")
+        if not to.startswith("service/"):  # a Service case row is one endpoint; its trace covers all
+            assert found == verdict, href
+    assert kinds == {"service", "dev-app", "prod-app", "address"}  # a node is traced by its address
+
+
+def test_views_are_built_in_the_background_and_the_check_page_waits_for_lint_without_blocking(tmp_path):
+    (tmp_path / "c.yaml").write_text(HOSTILE)
+    client = client_for(tmp_path / "c.yaml", warm=True)
+    ws = client.app.state.workspace
+    deadline = time.monotonic() + 60
+    while not {"board", "matrix", "matrix-namespaces", "check", "lint"} <= set(client.get("/status").json()["ready"]):
+        assert time.monotonic() < deadline, client.get("/status").json()
+        time.sleep(0.05)
+    page = client.get("/check")
+    assert "lint-pending" not in page.text and "TW206" in page.text
+    # a view asked for while it is being built is built once: the same object comes back
+    assert ws.derived("matrix", lambda c: None) is ws.current.derived["matrix"]

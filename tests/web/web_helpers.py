@@ -62,5 +62,6 @@ name — free text — and a rule name, all accepted by the loader), and a pod i
 namespace (lint TW206)."""
 
 
-def client_for(*paths, **kw) -> TestClient:
-    return TestClient(create_app(Workspace([str(p) for p in paths], **kw)))
+def client_for(*paths, warm: bool = False, **kw) -> TestClient:
+    """In-process client; ``warm=False``: views are built on request (deterministic pages)."""
+    return TestClient(create_app(Workspace([str(p) for p in paths], **kw), warm=warm))

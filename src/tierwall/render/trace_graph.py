@@ -23,7 +23,7 @@ from ..engine.result import PathTrace, SideTrace, StageStep, TraceResult
 from ..errors import UsageError
 from ..model import Verdict
 
-COLUMN, ROW = 330, 120
+COLUMN, ROW = 280, 120
 """Pixels between graph columns (steps along a path) and rows (Service endpoints)."""
 
 

@@ -35,9 +35,23 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(workspace: Workspace) -> Starlette:
-    """The app over one workspace (the inputs given to ``tierwall serve``)."""
+def create_app(workspace: Workspace, warm: bool = True) -> Starlette:
+    """The app over one workspace (the inputs given to ``tierwall serve``).
+
+    ``warm``: build the board, the matrix, the check report and lint in the background after
+    every load, so that no page waits for them on its first visit.
+    """
     templates = _templates()
+
+    def ns_heat(cluster):
+        return heatmap.namespaces(workspace.derived("matrix", heatmap.compute))
+
+    def check_report(cluster):
+        return checks.run_checks(cluster, workspace.test_paths)
+
+    if warm:
+        workspace.warm([("board", build_board), ("matrix", heatmap.compute), ("matrix-namespaces", ns_heat),
+                        ("check", check_report), ("lint", checks.run_lint)])
 
     def page(request: Request, name: str, status: int = 200, **context) -> Response:
         ws = workspace
@@ -103,7 +117,7 @@ def create_app(workspace: Workspace) -> Starlette:
             return r
         q = request.query_params
         result = workspace.derived("matrix", heatmap.compute)
-        heat = workspace.derived("matrix-namespaces", lambda c: heatmap.namespaces(result))
+        heat = workspace.derived("matrix-namespaces", ns_heat)
         port = heat.ports.index(q["port"]) if q.get("port") in heat.ports else 0
         src, dst = q.get("from", ""), q.get("to", "")
         if src or dst:
@@ -118,10 +132,12 @@ def create_app(workspace: Workspace) -> Starlette:
     async def check(request: Request) -> Response:
         if (r := need_model(request, "check")) is not None:
             return r
-        view = workspace.derived("check", lambda c: checks.run_checks(c, workspace.test_paths))
-        findings = workspace.derived("lint", checks.run_lint)
+        view = workspace.derived("check", check_report)
+        # lint can take long on big clusters: show the page now, the findings when they are ready
+        findings = workspace.derived("lint", checks.run_lint) if workspace.ready("lint") or not warm else None
         fleet = checks.fleet_view(workspace.fleet_path)
-        return page(request, "check.html", check=view, findings=findings, fleet=fleet)
+        return page(request, "check.html", check=view, findings=findings, fleet=fleet,
+                    trace_query=checks.trace_query)
 
     async def reload(request: Request) -> Response:
         workspace.reload()
@@ -134,7 +150,8 @@ def create_app(workspace: Workspace) -> Starlette:
         workspace.refresh()
         gen = workspace.current
         return JSONResponse({"generation": gen.number if gen else None,
-                             "errors": [str(d) for d in workspace.errors]})
+                             "errors": [str(d) for d in workspace.errors],
+                             "ready": sorted(gen.derived) if gen else []})
 
     routes = [
         Route("/", board),

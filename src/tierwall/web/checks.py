@@ -42,6 +42,23 @@ def run_checks(cluster: Cluster, test_paths: list[str]) -> CheckView:
     return CheckView(report, "", list(diags.items))
 
 
+def trace_query(result) -> dict[str, str]:
+    """The Traceflow page's query string for one case result: pods by name, anything else by
+    address, a Service destination as the Service (so the trace fans out as the case did)."""
+    if result.path is None:
+        return {}
+    flow = result.path.flow
+
+    def name(ep) -> str:
+        return ep.pod.key if ep.pod is not None else ep.ip
+
+    query = {"from": name(flow.src), "to": f"service/{flow.service.key}" if flow.service else name(flow.dst),
+             "protocol": result.case.protocol}
+    if result.port is not None:
+        query["port"] = str(result.case.port if flow.service else result.port)
+    return query
+
+
 def run_lint(cluster: Cluster):
     return api.lint(cluster)
 

@@ -60,6 +60,9 @@ class Generation:
     derived: dict = field(default_factory=dict)
     files: frozenset[str] = frozenset()
     """Every file an object of this model was read from: the only files the UI may show."""
+    pending: dict[str, threading.Event] = field(default_factory=dict)
+    """Views being built right now; a second asker waits on the event instead of rebuilding."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Workspace:
@@ -82,6 +85,7 @@ class Workspace:
         self.warnings: list[Diagnostic] = []
         self.failed_at: float | None = None
         self._count = 0
+        self._warmers: list[tuple[str, Callable[[Cluster], object]]] = []
         self.reload()
 
     # --- loading -------------------------------------------------------------------------
@@ -108,7 +112,8 @@ class Workspace:
             self.errors = []
             self.warnings = list(diags.items)
             self.failed_at = None
-            return True
+        self._start_warming()
+        return True
 
     def refresh(self) -> None:
         """Reload when an input file changed since the last look (at most every ``poll_seconds``)."""
@@ -121,12 +126,55 @@ class Workspace:
 
     # --- derived views ---------------------------------------------------------------------
 
-    def derived(self, key: str, build: Callable[[Cluster], object]):
-        """``build(cluster)`` once per generation (views are pure functions of the model)."""
-        gen = self.current
+    def derived(self, key: str, build: Callable[[Cluster], object], gen: Generation | None = None):
+        """``build(cluster)`` once per generation (views are pure functions of the model); a
+        caller asking while another builds the same view waits for that result."""
+        gen = gen or self.current
         if gen is None:
             return None
-        with self._lock:
-            if key not in gen.derived:
-                gen.derived[key] = build(gen.cluster)
-            return gen.derived[key]
+        while True:
+            with gen.lock:
+                if key in gen.derived:
+                    return gen.derived[key]
+                event = gen.pending.get(key)
+                owner = event is None
+                if owner:
+                    event = gen.pending[key] = threading.Event()
+            if not owner:
+                event.wait()
+                continue  # built by the other caller (or it failed: then try ourselves)
+            try:
+                value = build(gen.cluster)
+                with gen.lock:
+                    gen.derived[key] = value
+                return value
+            finally:
+                with gen.lock:
+                    gen.pending.pop(key, None)
+                event.set()
+
+    def ready(self, key: str) -> bool:
+        gen = self.current
+        return gen is not None and key in gen.derived
+
+    def warm(self, views: list[tuple[str, Callable[[Cluster], object]]]) -> None:
+        """Build ``views`` in a background thread after every successful load, so that the first
+        visit of a page that needs the matrix or lint does not wait for them."""
+        self._warmers = list(views)
+        self._start_warming()
+
+    def _start_warming(self) -> None:
+        gen = self.current
+        if gen is None or not self._warmers:
+            return
+
+        def run() -> None:
+            for key, build in self._warmers:
+                if self.current is not gen:
+                    return  # a newer model arrived; its own thread builds its views
+                try:
+                    self.derived(key, build, gen)
+                except Exception:  # noqa: BLE001 - the page that needs the view shows the error
+                    return
+
+        threading.Thread(target=run, name=f"tierwall-warm-{gen.number}", daemon=True).start()
