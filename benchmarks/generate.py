@@ -3,6 +3,7 @@
 
     python benchmarks/generate.py --pods 10000 --namespaces 500 --policies 2000 --seed 1 OUTDIR
     python benchmarks/generate.py --pods 2000 --namespaces 100 --policies 400 --antrea --calico OUTDIR
+    python benchmarks/generate.py --shape varied --pods 10000 --policies 2500 --seed 1 OUTDIR
 
 Writes OUTDIR/namespaces.yaml, OUTDIR/pods.yaml and OUTDIR/policies.yaml (plus
 OUTDIR/antrea.yaml / calico.yaml with the options). Clusters look like real ones: teams own
@@ -10,6 +11,13 @@ namespaces, namespaces hold a few workloads of replicated pods with app/tier/tea
 named container ports; NetworkPolicies follow the usual patterns: default-deny, allow from a
 team's namespaces, app-tier microsegmentation (web → api → db), DNS egress, ipBlock egress to
 an on-premises network (ipBlocks name external addresses, as the API intends: see compare_nca.py).
+
+``--shape varied`` is a second, differently built cluster (issue 12: our own generator had
+hidden a cost that grew with the number of distinct ports): 40-60 pods per namespace, part of
+them as Deployments (pods synthesized from the template, addresses from the default pod
+range), many container port names and numbers; one NetworkPolicy per 4 pods with many
+distinct ``endPort`` ranges, named ports, ``matchExpressions`` namespace selectors with
+In/NotIn/Exists, ipBlocks with ``except``, and TCP/UDP/SCTP entries.
 """
 
 from __future__ import annotations
@@ -107,6 +115,139 @@ def _ipblock_egress(i, ns, rnd):
                                   {"to": [{"podSelector": {"matchLabels": {"tier": "api"}}}]}]})
 
 
+# --- the "varied" shape -------------------------------------------------------------------------
+
+ENVS = ["dev", "staging", "prod", "qa"]
+REGIONS = ["eu", "us", "ap"]
+KINDS = ["frontend", "backend", "worker", "store", "gateway", "batch"]
+PORT_NAMES = ["http", "grpc", "metrics", "admin", "debug"]
+
+
+def generate_varied(pods: int, policies: int, seed: int, deployments: bool = True):
+    """Namespaces of 40-60 pods; see the module docstring. Returns (namespaces, pods and
+    Deployments, policies)."""
+    rnd = random.Random(seed)
+    nss, workloads_objs, pol_objs = [], [], []
+    addresses = ipaddress.ip_network("10.128.0.0/10").hosts()
+    apps: dict[str, list[dict]] = {}
+    count, n = 0, 0
+    while count < pods:
+        name = f"team{n % 37}-{n:04d}"
+        labels = {"team": f"team{n % 37}", "env": rnd.choice(ENVS), "region": rnd.choice(REGIONS)}
+        if rnd.random() < 0.4:
+            labels["compliance"] = rnd.choice(["pci", "hipaa", "sox"])
+        nss.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}})
+        size = min(rnd.randint(40, 60), pods - count)
+        apps[name] = []
+        w = 0
+        while size > 0:
+            kind = KINDS[w % len(KINDS)]
+            replicas = min(size, rnd.randint(2, 8))
+            app = f"{kind}-{w}"
+            plabels = {"app": app, "kind": kind, "track": rnd.choice(["stable", "canary"]),
+                       "owner": f"u{rnd.randrange(20)}"}
+            ports = [{"name": pn, "containerPort": rnd.choice([80, 443, 8080, 8443, 9090, 9091, 3000 + w % 40,
+                                                                 5000 + rnd.randrange(30)]),
+                      "protocol": "UDP" if pn == "debug" and rnd.random() < 0.3 else "TCP"}
+                     for pn in rnd.sample(PORT_NAMES, rnd.randint(1, 3))]
+            spec = {"nodeName": f"node-{(count + w) % 64}", "containers": [{"name": "main", "image": "x",
+                                                                            "ports": ports}]}
+            if deployments and rnd.random() < 0.5:
+                workloads_objs.append({"apiVersion": "apps/v1", "kind": "Deployment",
+                                       "metadata": {"name": app, "namespace": name},
+                                       "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": app}},
+                                                "template": {"metadata": {"labels": plabels}, "spec": spec}}})
+            else:
+                for r in range(replicas):
+                    workloads_objs.append({"apiVersion": "v1", "kind": "Pod",
+                                           "metadata": {"name": f"{app}-{r}", "namespace": name, "labels": plabels},
+                                           "spec": spec, "status": {"phase": "Running",
+                                                                    "podIP": str(next(addresses))}})
+            apps[name].append(plabels)
+            size -= replicas
+            count += replicas
+            w += 1
+        n += 1
+    patterns = [_v_default_deny, _v_ns_expressions, _v_named_ports, _v_ipblock_except, _v_dns, _v_mixed]
+    for i in range(policies):
+        ns = nss[i % len(nss)]["metadata"]
+        pol_objs.append(patterns[rnd.randrange(len(patterns)) if i >= len(nss) else 0](i, ns, apps[ns["name"]], rnd))
+    return nss, workloads_objs, pol_objs
+
+
+RANGES = 220
+"""Distinct endPort ranges the policies draw from (a real cluster's few hundred)."""
+
+
+def _range(rnd):
+    k = rnd.randrange(RANGES)  # the same pool of ranges for every size; ranges do not overlap
+    pick = random.Random(k)
+    lo = 1024 + 170 * k + pick.randrange(20)
+    return {"protocol": pick.choice(["TCP", "TCP", "UDP", "SCTP"]), "port": lo, "endPort": lo + pick.randrange(1, 150)}
+
+
+def _ns_expression(rnd):
+    return rnd.choice([
+        {"key": "env", "operator": "In", "values": rnd.sample(ENVS, 2)},
+        {"key": "region", "operator": "NotIn", "values": [rnd.choice(REGIONS)]},
+        {"key": "compliance", "operator": "Exists"},
+        {"key": "compliance", "operator": "DoesNotExist"},
+        {"key": "team", "operator": "In", "values": [f"team{rnd.randrange(37)}", f"team{rnd.randrange(37)}"]},
+    ])
+
+
+def _app_selector(apps, rnd):
+    chosen = rnd.choice(apps)
+    return rnd.choice([{"matchLabels": {"app": chosen["app"]}},
+                       {"matchLabels": {"kind": chosen["kind"]}},
+                       {"matchExpressions": [{"key": "track", "operator": "NotIn", "values": ["canary"]}]},
+                       {"matchExpressions": [{"key": "kind", "operator": "In",
+                                              "values": rnd.sample(KINDS, 2)}]}])
+
+
+def _v_default_deny(i, ns, apps, rnd):
+    return _np(i, ns, {"podSelector": {}, "policyTypes": ["Ingress"]})
+
+
+def _v_ns_expressions(i, ns, apps, rnd):
+    return _np(i, ns, {"podSelector": _app_selector(apps, rnd), "policyTypes": ["Ingress"],
+                       "ingress": [{"from": [{"namespaceSelector": {"matchExpressions": [_ns_expression(rnd)]}}],
+                                    "ports": [_range(rnd) for _ in range(rnd.randint(1, 3))]}]})
+
+
+def _v_named_ports(i, ns, apps, rnd):
+    return _np(i, ns, {"podSelector": _app_selector(apps, rnd), "policyTypes": ["Ingress"],
+                       "ingress": [{"from": [{"podSelector": _app_selector(apps, rnd)},
+                                             {"namespaceSelector": {"matchExpressions": [_ns_expression(rnd)]},
+                                              "podSelector": {"matchLabels": {"kind": rnd.choice(KINDS)}}}],
+                                    "ports": [{"port": pn} for pn in rnd.sample(PORT_NAMES, 2)]}]})
+
+
+def _v_ipblock_except(i, ns, apps, rnd):
+    base = ipaddress.ip_network(f"172.{16 + rnd.randrange(16)}.0.0/16")
+    holes = sorted({str(s) for s in rnd.sample(list(base.subnets(new_prefix=24)), rnd.randint(1, 3))})
+    return _np(i, ns, {"podSelector": _app_selector(apps, rnd), "policyTypes": ["Egress"],
+                       "egress": [{"to": [{"ipBlock": {"cidr": str(base), "except": holes}}],
+                                   "ports": [_range(rnd)]},
+                                  {"to": [{"podSelector": {}}]}]})
+
+
+def _v_dns(i, ns, apps, rnd):
+    return _np(i, ns, {"podSelector": _app_selector(apps, rnd), "policyTypes": ["Egress"],
+                       "egress": [{"to": [{"namespaceSelector": {"matchExpressions": [_ns_expression(rnd)]}}],
+                                   "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                                  {"to": [{"podSelector": _app_selector(apps, rnd)}], "ports": [_range(rnd)]}]})
+
+
+def _v_mixed(i, ns, apps, rnd):
+    return _np(i, ns, {"podSelector": _app_selector(apps, rnd), "policyTypes": ["Ingress", "Egress"],
+                       "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"env": rnd.choice(ENVS)}},
+                                              "podSelector": _app_selector(apps, rnd)}],
+                                    "ports": [_range(rnd), {"protocol": "UDP", "port": rnd.randrange(1, 1024)}]}],
+                       "egress": [{"to": [{"namespaceSelector": {}}]},
+                                  {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}]})
+
+
 def antrea_extras(nss):
     teams = sorted({ns["metadata"]["labels"]["team"] for ns in nss})
     objs = [{"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterGroup", "metadata": {"name": f"team-{t}"},
@@ -139,10 +280,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--antrea", action="store_true")
     ap.add_argument("--calico", action="store_true")
+    ap.add_argument("--shape", choices=["classic", "varied"], default="classic",
+                    help="classic: the first generator; varied: 40-60 pods/namespace, Deployments, endPort "
+                         "ranges, named ports, matchExpressions, ipBlock except (--namespaces is ignored)")
+    ap.add_argument("--no-deployments", action="store_true",
+                    help="varied shape: only Pods (for tools that do not expand Deployments the same way)")
     args = ap.parse_args()
     out = Path(args.outdir)
     out.mkdir(parents=True, exist_ok=True)
-    nss, pods, pols = generate(args.pods, args.namespaces, args.policies, args.seed)
+    if args.shape == "varied":
+        nss, pods, pols = generate_varied(args.pods, args.policies, args.seed, not args.no_deployments)
+    else:
+        nss, pods, pols = generate(args.pods, args.namespaces, args.policies, args.seed)
     dump = lambda name, objs: (out / name).write_text(yaml.dump_all(objs, Dumper=yaml.CSafeDumper, sort_keys=False))  # noqa: E731
     dump("namespaces.yaml", nss)
     dump("pods.yaml", pods)

@@ -30,6 +30,7 @@ from ..model import (Action, Direction, FQDNPeer, GroupPeer, IPBlockPeer, NodePe
 from .compile import CompiledCluster
 from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod, service_endpoints
 from .match import Match, rule_matches
+from .outside import outside_endpoints
 from .portclasses import PortClass, default_port_classes
 from .portsets import ALLOW_PLANE, PLANES, REJECT_PLANE, UNKNOWN_PLANE, Interner, bit, pack, unpack, words
 
@@ -57,6 +58,17 @@ class MatrixResult:
     overrides: dict[tuple[int, int], int] = field(default_factory=dict)
     """(source endpoint, destination endpoint) → code for every port class, where the class
     verdict does not hold (a pod to itself, node-local host traffic)."""
+    names: list[str] = field(default_factory=list)
+    """Display name of each endpoint: ``ns/pod``, ``node/NAME``, ``ext:CIDR``, ``internet``."""
+    _override_ids: dict | None = field(default=None, repr=False)
+
+    def override_ids(self) -> dict[tuple[int, int], int]:
+        """(source, destination) → row of ``sets`` for every override (rows added once)."""
+        if self._override_ids is None:
+            keys = list(self.overrides)
+            ids = self.override_rows(np.array([self.overrides[k] for k in keys])) if keys else []
+            self._override_ids = {k: int(r) for k, r in zip(keys, ids)}
+        return self._override_ids
 
     @property
     def size(self) -> int:
@@ -99,38 +111,115 @@ class MatrixResult:
                 out[i, j] = code
         return out
 
-    def group_counts(self, group_of: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Per (source group, port class, destination group): allowed pairs; and per group
-        pair: all pairs. Class pairs are first counted per verdict row, so the cost is
-        (refined classes)² + groups² × rows × port classes, never pods²."""
+    def group_hist(self, group_of: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Per (source group, destination group, verdict row): how many pod pairs, as sparse
+        arrays ``entries`` (n, 4) int64 = (source group, destination group, row, pairs), and
+        per group pair all pairs. Cost: (classes refined by group)², never pods² or port classes."""
         names = sorted(set(group_of))
         index = {g: k for k, g in enumerate(names)}
         gi = np.array([index[g] for g in group_of], dtype=np.int64)
-        n_groups, n_rows = len(names), len(self.sets)
-        # refined classes: (class, group) pairs, each inside one group
+        self.override_ids()  # their rows first: row ids below are final
+        n_groups, n_rows = len(names), max(1, len(self.sets))
         refined, sizes = np.unique(np.stack([self.klass, gi], axis=1), axis=0, return_counts=True)
-        r_cls, r_grp, w = refined[:, 0], refined[:, 1], sizes.astype(np.float64)
-        hist = np.zeros(n_groups * n_groups * n_rows, np.float64)  # exact below 2**53
-        step = max(1, 4_000_000 // max(1, len(refined)))
+        r_cls, r_grp, w = refined[:, 0], refined[:, 1], sizes.astype(np.int64)
+        keys, weights = [], []
+        step = max(1, 2_000_000 // max(1, len(refined)))
         for lo in range(0, len(refined), step):
             rows = slice(lo, lo + step)
-            cell = self.cells[r_cls[rows]][:, r_cls]
-            key = (r_grp[rows, None] * n_groups + r_grp[None, :]) * n_rows + cell
-            hist += np.bincount(key.ravel(), weights=(w[rows, None] * w[None, :]).ravel(), minlength=hist.size)
-        hist = hist.reshape(n_groups, n_groups, n_rows)
-        allowed = self.set_code_table() == ALLOW  # (rows, ports)
-        counts = np.rint(hist @ allowed.astype(np.float64)).astype(np.int64).transpose(0, 2, 1)
-        member = np.bincount(gi, minlength=n_groups).astype(np.int64)
-        total = member[:, None] * member[None, :]
-        if self.overrides:  # cells whose pod verdict differs from their class verdict, all at once
+            key = ((r_grp[rows, None] * n_groups + r_grp[None, :]) * n_rows + self.cells[r_cls[rows]][:, r_cls]).ravel()
+            uniq, inverse = np.unique(key, return_inverse=True)
+            keys.append(uniq)
+            weights.append(np.bincount(inverse.ravel(), weights=(w[rows, None] * w[None, :]).ravel(),
+                                       minlength=len(uniq)))
+        key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+        weight = np.concatenate(weights) if weights else np.zeros(0)
+        if self.overrides:  # pod pairs whose verdict is not their class pair's: move their weight
             pairs_ij = np.array(list(self.overrides.keys()))
-            codes = np.array(list(self.overrides.values()))
             src, dst = pairs_ij[:, 0], pairs_ij[:, 1]
-            before = allowed[self.cells[self.klass[src], self.klass[dst]]]  # (overrides, ports)
-            delta = (codes == ALLOW)[:, None].astype(np.int64) - before.astype(np.int64)
-            ports = np.arange(len(self.ports))[None, :]
-            np.add.at(counts, (gi[src][:, None], ports, gi[dst][:, None]), delta)
-        return names, counts, total
+            ids = self.override_ids()
+            base = (gi[src] * n_groups + gi[dst]) * n_rows
+            moved = base + self.cells[self.klass[src], self.klass[dst]]
+            to = base + np.array([ids[k] for k in self.overrides])
+            key = np.concatenate([key, moved, to])
+            weight = np.concatenate([weight, -np.ones(len(src)), np.ones(len(src))])
+        uniq, inverse = np.unique(key, return_inverse=True)
+        total_w = np.rint(np.bincount(inverse.ravel(), weights=weight, minlength=len(uniq))).astype(np.int64)
+        keep = total_w > 0
+        uniq, total_w = uniq[keep], total_w[keep]
+        entries = np.stack([uniq // n_rows // n_groups, uniq // n_rows % n_groups, uniq % n_rows, total_w], axis=1)
+        member = np.bincount(gi, minlength=n_groups).astype(np.int64)
+        return names, entries, member[:, None] * member[None, :]
+
+    def override_rows(self, codes: np.ndarray) -> np.ndarray:
+        """Row ids (added to ``sets`` when missing) for 'this code on every port class'."""
+        n_w = self.sets.shape[2] if self.sets.ndim == 3 and len(self.sets) else words(len(self.ports))
+        full = pack(np.ones(len(self.ports), bool), n_w)
+        out = np.empty(len(codes), np.int64)
+        for code in np.unique(codes):
+            row = np.zeros((PLANES, n_w), np.uint64)
+            if code != DROP:
+                row[{ALLOW: ALLOW_PLANE, REJECT: REJECT_PLANE, UNKNOWN: UNKNOWN_PLANE}[int(code)]] = full
+            same = np.flatnonzero((self.sets == row).all(axis=(1, 2))) if len(self.sets) else []
+            if len(same):
+                rid = int(same[0])
+            else:
+                self.sets = np.concatenate([self.sets.reshape(-1, PLANES, n_w), row[None]])
+                rid = len(self.sets) - 1
+            out[codes == code] = rid
+        return out
+
+    def group_counts(self, group_of: list[str], ports: list[int] | None = None,
+                     groups: list[int] | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Allowed pod pairs per (source group, port class, destination group), dense, for the
+        given port classes and groups only (views that show a corner); and all pairs."""
+        names, entries, total = self.group_hist(group_of)
+        ports = list(range(len(self.ports))) if ports is None else ports
+        groups = list(range(len(names))) if groups is None else groups
+        pos = np.full(len(names), -1)
+        pos[groups] = np.arange(len(groups))
+        e = entries[(pos[entries[:, 0]] >= 0) & (pos[entries[:, 1]] >= 0)]
+        allowed = self.set_code_table()[:, ports] == ALLOW  # (rows, ports)
+        counts = np.zeros((len(groups), len(ports), len(groups)), np.int64)
+        np.add.at(counts, (pos[e[:, 0]][:, None], np.arange(len(ports))[None, :], pos[e[:, 1]][:, None]),
+                  allowed[e[:, 2]] * e[:, 3][:, None])
+        return [names[g] for g in groups], counts, total[np.ix_(groups, groups)]
+
+    def row_ranges(self) -> list[dict]:
+        """Per verdict row: ``{"allow"|"reject"|"unknown": {protocol: ["80", "8000-8080"]}}``
+        (dropped ports are the rest); ICMP (echo) is listed as ``["echo"]``."""
+        table = self.set_code_table()
+        out = []
+        for codes in table:
+            row: dict = {}
+            for code, name in ((ALLOW, "allow"), (REJECT, "reject"), (UNKNOWN, "unknown")):
+                chosen = [self.ports[a] for a in np.flatnonzero(codes == code)]
+                if chosen:
+                    row[name] = port_ranges(chosen)
+            out.append(row)
+        return out
+
+
+def port_ranges(classes: list[PortClass]) -> dict[str, list[str]]:
+    """protocol → merged inclusive ranges covered by ``classes`` (``echo`` for ICMP)."""
+    by_proto: dict[str, list[tuple[int, int]]] = {}
+    for pc in classes:
+        if pc.protocol == "ICMP":
+            by_proto.setdefault("ICMP", [])
+        else:
+            by_proto.setdefault(pc.protocol, []).extend(pc.ranges or ((pc.port, pc.port),))
+    out = {}
+    for proto, ranges in by_proto.items():
+        if proto == "ICMP":
+            out[proto] = ["echo"]
+            continue
+        merged: list[list[int]] = []
+        for lo, hi in sorted(ranges):
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        out[proto] = [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in merged]
+    return out
 
 
 # --- peer membership vectors --------------------------------------------------------------------
@@ -305,25 +394,43 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
 
 # --- the walk ---------------------------------------------------------------------------------
 
-def _port_bools(pm: PortMatch, ports: list[PortClass]) -> np.ndarray | None:
-    """Port classes a numbered (not named) port entry matches; ``None`` for a named one."""
-    if pm.named:
-        return None
-    out = np.zeros(len(ports), bool)
-    for a, pc in enumerate(ports):
-        if pm.protocol is None:
-            if pc.protocol == "ICMP":
-                continue
-        elif pm.protocol != pc.protocol:
-            continue
-        if pc.protocol == "ICMP":
-            out[a] = (pm.icmp_type is None or pm.icmp_type == 8) and (pm.icmp_code is None or pm.icmp_code == 0)
-        elif pm.port is None:
-            out[a] = True
-        else:
-            end = pm.end_port if pm.end_port is not None else pm.port
-            out[a] = pm.port <= pc.port <= end
-    return out
+class _PortAxis:
+    """The port classes as arrays, so a port entry becomes a boolean vector in a few numpy
+    operations (a cluster may have hundreds of port classes)."""
+
+    def __init__(self, ports: list[PortClass]):
+        self.protocol = np.array([pc.protocol for pc in ports])
+        self.port = np.array([pc.port if pc.port is not None else -1 for pc in ports], dtype=np.int64)
+        self.icmp = self.protocol == "ICMP"
+        self.lookup: dict[str, np.ndarray] = {}
+        for a, pc in enumerate(ports):  # single-port classes, for named ports resolved to numbers
+            if pc.port is not None and pc.ranges == ((pc.port, pc.port),) or pc.port is not None and not pc.ranges:
+                table = self.lookup.setdefault(pc.protocol, np.full(65537, -1, np.int64))
+                table[pc.port] = a
+
+    def entry(self, pm: PortMatch) -> np.ndarray | None:
+        """Port classes a numbered (not named) entry matches; ``None`` for a named one."""
+        if pm.named:
+            return None
+        proto = ~self.icmp if pm.protocol is None else self.protocol == pm.protocol
+        if pm.protocol == "ICMP":
+            ok = (pm.icmp_type is None or pm.icmp_type == 8) and (pm.icmp_code is None or pm.icmp_code == 0)
+            return proto & ok
+        if pm.port is None:
+            return proto
+        end = pm.end_port if pm.end_port is not None else pm.port
+        return proto & (self.port >= pm.port) & (self.port <= end)
+
+    def named(self, nums: np.ndarray, protocol: str) -> np.ndarray:
+        """(len(nums), classes) bools: the single-port class of each number (none for 0)."""
+        out = np.zeros((len(nums), len(self.port)), bool)
+        table = self.lookup.get(protocol)
+        if table is None:
+            return out
+        idx = table[np.clip(nums, 0, 65536)]
+        rows = np.flatnonzero((idx >= 0) & (nums > 0))
+        out[rows, idx[rows]] = True
+        return out
 
 
 def _scalar_rule(cc: CompiledCluster, rule: Rule, local: Endpoint, remotes: list[Endpoint], ports: list[PortClass],
@@ -380,16 +487,21 @@ class _Walker:
         self.zero_rows = np.zeros((self.n_c, 1), np.uint64)
         self.peer_cache: dict = {}
         self.port_cache: dict = {}
-        self.slot = {(pc.protocol, pc.port): a for a, pc in enumerate(ports) if pc.port is not None}
+        self.relative: dict[int, tuple[bool, bool]] = {}
+        self.named: dict[int, list[PortMatch]] = {}
+        self.axis = _PortAxis(ports)
 
     # peers: (yes, maybe) as (classes, 1) uint64 all-ones / zero words; maybe None when empty
     def peers(self, rule: Rule, subject_ns: str, subject_node: str = ""):
         if rule.peers is None:
             return self.ones[:, None], None
-        relative = any(isinstance(p, PodPeer) and p.namespaces.relative or isinstance(p, GroupPeer)
-                       for p in rule.peers)
-        node_relative = any(_node_relative(p) for p in rule.peers)
-        key = (rule.peers, subject_ns if relative else None, subject_node if node_relative else None)
+        flags = self.relative.get(id(rule.peers))
+        if flags is None:
+            flags = self.relative[id(rule.peers)] = (
+                any(isinstance(p, PodPeer) and p.namespaces.relative or isinstance(p, GroupPeer) for p in rule.peers),
+                any(_node_relative(p) for p in rule.peers))
+        relative, node_relative = flags
+        key = (id(rule.peers), subject_ns if relative else None, subject_node if node_relative else None)
         hit = self.peer_cache.get(key)
         if hit is None:
             py = np.zeros(len(self.vec.endpoints), bool)
@@ -406,37 +518,44 @@ class _Walker:
     def port_bits(self, rule: Rule, local: Endpoint, direction: Direction):
         if rule.ports is None:
             return self.full[None, :], None
-        named = [pm for pm in rule.ports if pm.named]
+        named = self.named.get(id(rule.ports))
+        if named is None:
+            named = self.named[id(rule.ports)] = [pm for pm in rule.ports if pm.named]
         local_sig = None
         if named and direction is Direction.INGRESS:
             local_sig = tuple(local.pod.named_port(pm.named, pm.protocol or p) if local.pod else None
                               for pm in named for p in ("TCP", "UDP", "SCTP"))
-        key = (rule.ports, direction if named else None, local_sig)
+        key = (id(rule.ports), direction if named else None, local_sig)
         hit = self.port_cache.get(key)
         if hit is not None:
             return hit
-        rows = self.n_c if named and direction is Direction.EGRESS else 1
+        content = (rule.ports, direction if named else None, local_sig)
+        hit = self.port_cache.get(content)
+        if hit is None:
+            hit = self.port_cache[content] = self._port_bits(rule.ports, local, direction)
+        self.port_cache[key] = hit
+        return hit
+
+    def _port_bits(self, entries, local: Endpoint, direction: Direction):
+        rows = self.n_c if direction is Direction.EGRESS and any(pm.named for pm in entries) else 1
         yes = np.zeros((rows, self.n_a), bool)
         maybe = np.zeros_like(yes)
-        for pm in rule.ports:
+        axis = self.axis
+        for pm in entries:
             target = maybe if pm.src_port is not None else yes
-            fixed = _port_bools(pm, self.ports)
+            fixed = axis.entry(pm)
             if fixed is not None:
                 target |= fixed[None, :]
                 continue
-            for a, pc in enumerate(self.ports):  # named: the number each destination declares
-                if pc.port is None or (pm.protocol is not None and pm.protocol != pc.protocol):
-                    continue
+            for proto in ([pm.protocol] if pm.protocol else ("TCP", "UDP", "SCTP")):
                 if direction is Direction.EGRESS:  # resolved on the destination = the remote side
-                    nums = self.vec.named_port(pm.named, pm.protocol, pc.protocol)[self.reps]
-                    target[:, a] |= nums == pc.port
+                    nums = self.vec.named_port(pm.named, pm.protocol, proto)[self.reps]
                 else:
-                    num = local.pod.named_port(pm.named, pm.protocol or pc.protocol) if local.pod else None
-                    target[:, a] |= num == pc.port
+                    num = local.pod.named_port(pm.named, proto) if local.pod else None
+                    nums = np.array([num or 0])
+                target |= axis.named(nums, proto)
         maybe &= ~yes
-        hit = (pack(yes, self.n_w), pack(maybe, self.n_w) if maybe.any() else None)
-        self.port_cache[key] = hit
-        return hit
+        return pack(yes, self.n_w), pack(maybe, self.n_w) if maybe.any() else None
 
     def rule_bits(self, rule: Rule, local: Endpoint, direction: Direction):
         """(yes, maybe) of one rule over (remote classes, words); maybe may be None."""
@@ -515,11 +634,25 @@ def _combine(egress: np.ndarray, ingress: np.ndarray) -> np.ndarray:
 
 
 def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, externals: list[str] = (),
-                   progress=None, tracker: Tracker | None = None) -> MatrixResult:
-    """Verdicts for every ordered pair of pods (and ``externals``) on every port class."""
+                   progress=None, tracker: Tracker | None = None, outside: bool = False) -> MatrixResult:
+    """Verdicts for every ordered pair of pods (and ``externals``) on every port class. With
+    ``outside``, also every node and one address per piece of the address space the policies'
+    CIDRs cut (``engine.outside``), so that egress to the node network or the internet shows."""
     inv = cc.inv
     endpoints = [endpoint_for_pod(inv, p) for p in inv.pods if p.ips]
-    endpoints += [endpoint_for_ip(inv, ip) for ip in externals]
+    names = [e.label for e in endpoints]
+    for ip in externals:
+        endpoints.append(endpoint_for_ip(inv, ip))
+        names.append(endpoints[-1].label)
+    if outside:
+        taken = {e.ip for e in endpoints} | {a for n in inv.nodes.values() for a in n.addresses}
+        for node in sorted(inv.nodes.values(), key=lambda n: n.name):
+            if node.addresses and f"node/{node.name}" not in names:
+                endpoints.append(endpoint_for_ip(inv, node.addresses[0]))
+                names.append(f"node/{node.name}")
+        for piece in outside_endpoints(cc.model, taken):
+            endpoints.append(endpoint_for_ip(inv, piece.ip))
+            names.append(piece.label)
     ports = list(ports) if ports else default_port_classes(cc.model, inv)
     vec = _Vectors(cc, endpoints)
     klass, reps = _classes(cc, vec, ports)
@@ -552,7 +685,7 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     final = Interner(n_w)
     ids = final.add(_combine(eg_table[distinct // max(1, len(in_table))], in_table[distinct % max(1, len(in_table))]))
     cells = ids[inverse.reshape(-1)].reshape(n_c, n_c).astype(np.int32)
-    result = MatrixResult(cc, endpoints, ports, klass, reps, cells, final.table())
+    result = MatrixResult(cc, endpoints, ports, klass, reps, cells, final.table(), names=names)
     _overrides(result)
     return result
 

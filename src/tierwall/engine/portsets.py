@@ -16,7 +16,11 @@ import numpy as np
 
 PLANES = 3
 ALLOW_PLANE, REJECT_PLANE, UNKNOWN_PLANE = 0, 1, 2
-_HASH = np.random.default_rng(20260101).integers(1, 2 ** 63, size=64, dtype=np.uint64) | np.uint64(1)
+
+
+def _hash_weights(width: int) -> np.ndarray:
+    """Fixed odd multipliers for row hashing (any fixed values work: equal hashes are verified)."""
+    return np.random.default_rng(20260101).integers(1, 2 ** 63, size=width, dtype=np.uint64) | np.uint64(1)
 
 
 def words(n_ports: int) -> int:
@@ -51,13 +55,14 @@ class Interner:
         self.n_words = n_words
         self.ids: dict[bytes, int] = {}
         self.rows: list[np.ndarray] = []
+        self.weights = _hash_weights(PLANES * n_words)
 
     def add(self, rows: np.ndarray) -> np.ndarray:
         """Ids of ``rows`` (n, PLANES*words), interned; returns an int32 array of length n."""
         flat = np.ascontiguousarray(rows.reshape(len(rows), -1))
         if len(flat) == 0:
             return np.zeros(0, np.int32)
-        h = (flat * _HASH[:flat.shape[1]]).sum(axis=1, dtype=np.uint64)
+        h = (flat * self.weights).sum(axis=1, dtype=np.uint64)
         uniq, first, inverse = np.unique(h, return_index=True, return_inverse=True)
         if not np.array_equal(flat, flat[first][inverse]):  # a hash collision: exact (slower) grouping
             _, first, inverse = np.unique(flat, axis=0, return_index=True, return_inverse=True)

@@ -1,36 +1,56 @@
 """Matrix outputs: terminal tables, CSV, JSON, DOT, and PNG/SVG heatmaps.
 
-Views: ``pod`` (one verdict per pair), or ``workload`` / ``namespace`` (per group pair: how
-many of its pod pairs are allowed: all, some, none).
+Views (``--by``): ``pod`` (one verdict row per endpoint pair), ``class`` (endpoints that every
+rule treats alike share a class; class × class cells), or ``workload`` / ``namespace`` (per
+group pair: how many pod pairs get which verdict row). A verdict row is the set of allowed
+(rejected, unknown) ports as ranges per protocol; everything else is dropped.
+
+Outputs are sized to what people read: JSON and CSV are written as they are computed (constant
+memory for the pod view), and the table computes only the corner it shows. Every output
+carries the notes (:func:`notes`) that say what the view does not cover.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import textwrap
+from typing import IO
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult
+from ..engine.outside import INTERNET, uncovered
+from ..model import IPBlockPeer, ServicePeer
 
+API_VERSION = "tierwall.dev/v1alpha2"
+"""v1alpha2 (issue 12): verdict rows with port ranges instead of one matrix per port class."""
 LETTER = {ALLOW: ".", DROP: "X", REJECT: "R", UNKNOWN: "?"}
 STYLE = {ALLOW: "green", DROP: "red", REJECT: "magenta", UNKNOWN: "yellow"}
 NAME = {ALLOW: "Allow", DROP: "Drop", REJECT: "Reject", UNKNOWN: "Unknown"}
 MAX_TABLE = 40
 """Rows/columns shown in a terminal table before it is cut (the other outputs are complete)."""
+CLASS_JSON_ABOVE = 1000
+"""Endpoints above which ``-o json`` defaults to the class-level document."""
+MAX_PANELS = 12
+"""Heatmap panels per image; the rest are listed in the figure as left out."""
+
+
+def names_of(result: MatrixResult) -> list[str]:
+    return result.names or [e.label for e in result.endpoints]
 
 
 def group_of(result: MatrixResult, by: str) -> list[str]:
-    """The group (pod, workload or namespace) of each endpoint."""
+    """The group (pod, workload or namespace) of each endpoint; endpoints outside the pod
+    network are their own group (``node/NAME``, ``ext:CIDR``, ``internet``)."""
     inv = result.cc.inv
     workload_of = {p.key: key for key, pods in inv.workloads.items() for p in pods}
     out = []
-    for e in result.endpoints:
+    for e, name in zip(result.endpoints, names_of(result)):
         if e.pod is None:
-            out.append(e.label)
+            out.append(name)
         elif by == "namespace":
             out.append(e.pod.namespace)
         elif by == "workload":
@@ -38,6 +58,147 @@ def group_of(result: MatrixResult, by: str) -> list[str]:
         else:
             out.append(e.pod.key)
     return out
+
+
+def default_by(result: MatrixResult, output: str) -> str:
+    """``class`` for JSON on large clusters (the pod form is pods² cells), else ``pod``."""
+    return "class" if output == "json" and result.size > CLASS_JSON_ABOVE else "pod"
+
+
+# --- what the view does not cover -------------------------------------------------------------
+
+def notes(result: MatrixResult) -> list[str]:
+    """Sentences for the legend: what the cells stand for and what they leave out."""
+    cc = result.cc
+    out = ["ICMP is an echo request (ping); ports not listed in a row are dropped"]
+    names = names_of(result)
+    if any(n.startswith("ext:") or n == INTERNET for n in names):
+        out.append("ext:CIDR endpoints stand for every address of that piece of the address space the policies "
+                   "cut; 'internet' for every address no policy names")
+    v6 = uncovered(cc.model)
+    if v6:
+        out.append(f"IPv6 networks are not represented: {', '.join(v6[:5])}" + (" …" if len(v6) > 5 else ""))
+    service_rules = [r for p in cc.model.policies for r in p.rules
+                     if any(isinstance(peer, ServicePeer) for peer in r.peers or ())
+                     or any(e.service is not None for e in r.entities)]
+    if service_rules:
+        refs = sorted({r.policy.ref for r in service_rules})
+        out.append(f"not covered: traffic addressed to a Service's ClusterIP; {len(service_rules)} rule(s) match only "
+                   f"that ({', '.join(refs[:3])}{' …' if len(refs) > 3 else ''}): cells show pod-to-pod traffic, "
+                   "which those rules never match — trace --to svc/NS/NAME shows the Service path")
+    invented = _invented_in_ipblocks(result)
+    if invented:
+        pods, policies = invented
+        out.append(f"{len(pods)} pod(s) have no status.podIP and got an invented address that an ipBlock of "
+                   f"{', '.join(policies[:3])}{' …' if len(policies) > 3 else ''} matches: their cells rest on "
+                   f"an address tierwall made up (e.g. {', '.join(pods[:3])}; set --pod-cidr or give the pods' IPs)")
+    if result.overrides:
+        out.append("a pod to itself is always allowed; a node to its own pods is allowed (ingress exempt)")
+    return out
+
+
+def _invented_in_ipblocks(result: MatrixResult) -> tuple[list[str], list[str]] | None:
+    """Pods with an invented address that some rule's ipBlock covers, and those rules' policies."""
+    invented = [e for e in result.endpoints if e.pod is not None and e.pod.ip_assigned]
+    if not invented:
+        return None
+    import ipaddress
+    pods, policies = set(), set()
+    for policy in result.cc.model.policies:
+        for rule in policy.rules:
+            nets = [p.cidr for p in rule.peers or () if isinstance(p, IPBlockPeer)]
+            nets += [n for e in rule.entities for n in (e.nets or ()) + e.not_nets]
+            for e in invented:
+                addr = ipaddress.ip_address(e.ip)
+                if any(addr.version == n.version and addr in n for n in nets):
+                    pods.add(e.pod.key)
+                    policies.add(policy.ref.ref if hasattr(policy.ref, "ref") else str(policy.ref))
+    return (sorted(pods), sorted(policies)) if pods else None
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+def _row_text(row: dict) -> str:
+    """``TCP 80,443; UDP 53; ICMP`` for a verdict row's allowed ports (``-`` when none)."""
+    return _ports_text(row.get("allow", {})) or "-"
+
+
+def _ports_text(by_proto: dict) -> str:
+    parts = []
+    for proto, ranges in by_proto.items():
+        parts.append("ICMP" if proto == "ICMP" else f"{proto} {','.join(ranges)}")
+    return "; ".join(parts)
+
+
+# --- table --------------------------------------------------------------------------------------
+
+def _column_groups(codes: np.ndarray) -> list[list[int]]:
+    """Port classes whose (rows × columns) verdicts are identical, grouped (first-seen order)."""
+    flat = codes.reshape(-1, codes.shape[-1]).T
+    _, first, inverse = np.unique(flat, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    return [list(np.flatnonzero(inverse.reshape(-1) == k)) for k in order]
+
+
+def _title(result: MatrixResult, members: list[int], width: int = 100) -> str:
+    labels = [result.ports[a].label for a in members]
+    text = ", ".join(labels)
+    if len(text) > width:
+        text = textwrap.shorten(text, width, placeholder="") + f" … ({len(labels)} port classes)"
+    return text
+
+
+def render_matrix_table(result: MatrixResult, by: str, console: Console) -> None:
+    """One table per group of port classes that get the same verdicts in the shown corner."""
+    labels = group_of(result, by) if by != "class" else [f"class {k}" for k in result.klass]
+    if by in ("pod", "class"):
+        if by == "class":
+            shown_idx = list(result.reps[:MAX_TABLE])
+            names = [f"class {k} ({names_of(result)[r]})" for k, r in enumerate(shown_idx)]
+            n = len(result.reps)
+        else:
+            shown_idx = list(range(min(MAX_TABLE, result.size)))
+            names = [labels[i] for i in shown_idx]
+            n = result.size
+        k = result.klass[shown_idx]
+        codes = result.set_code_table()[result.cells[k][:, k]]  # (shown, shown, ports)
+        for (i, j), code in result.overrides.items():
+            if by == "pod" and i < len(shown_idx) and j < len(shown_idx):
+                codes[i, j, :] = code
+        cells = lambda g: [[f"[{STYLE[c]}]{LETTER[c]}[/]" for c in row] for row in codes[:, :, g[0]]]  # noqa: E731
+    else:
+        all_names = sorted(set(labels))
+        n = len(all_names)
+        groups = list(range(min(MAX_TABLE, n)))
+        names, counts, total = result.group_counts(labels, groups=groups)
+        codes = counts.transpose(0, 2, 1)  # (shown, shown, ports)
+
+        def cells(g):
+            out = []
+            for i in range(len(names)):
+                row = []
+                for j in range(len(names)):
+                    text = _share(int(codes[i, j, g[0]]), int(total[i, j]))
+                    style = "green" if text == "all" else "red" if text == "none" else "yellow"
+                    row.append(f"[{style}]{text}[/]")
+                out.append(row)
+            return out
+    shown = len(names)
+    for members in _column_groups(codes):
+        table = Table(title=f"{_title(result, members)}  (rows: from, columns: to)", show_lines=False,
+                      pad_edge=False, title_justify="left")
+        table.add_column("from \\ to", no_wrap=True)
+        for j in range(shown):
+            table.add_column(names[j], justify="center", overflow="fold", max_width=14)
+        for i, row in enumerate(cells(members)):
+            table.add_row(names[i], *row)
+        console.print(table)
+    if n > shown:
+        console.print(f"[dim]showing {shown} of {n} {by}s; use -o csv or -o json for all of them[/]")
+    if by in ("pod", "class"):
+        console.print("[dim]. allow   X drop   R reject   ? unknown (a rule that cannot be decided offline)[/]")
+    for note in notes(result):
+        console.print(f"[dim]note: {note}[/]")
 
 
 def _share(allowed: int, total: int) -> str:
@@ -48,135 +209,173 @@ def _share(allowed: int, total: int) -> str:
     return "none" if allowed == 0 else f"some {allowed}/{total}"
 
 
-def render_matrix_table(result: MatrixResult, by: str, console: Console) -> None:
-    labels = group_of(result, by)
-    for a, pc in enumerate(result.ports):
-        if by == "pod":
-            codes = result.pod_codes(a, MAX_TABLE)  # only the corner the table shows
-            names = labels
-        else:
-            names, counts, total = result.group_counts(labels)
-        n = len(names)
-        shown = min(n, MAX_TABLE)
-        table = Table(title=f"{pc.label}  (rows: from, columns: to)", show_lines=False, pad_edge=False)
-        table.add_column("from \\ to", no_wrap=True)
-        for j in range(shown):
-            table.add_column(names[j], justify="center", overflow="fold", max_width=14)
-        for i in range(shown):
-            cells = []
-            for j in range(shown):
-                if by == "pod":
-                    code = int(codes[i, j])
-                    cells.append(f"[{STYLE[code]}]{LETTER[code]}[/]")
-                else:
-                    text = _share(int(counts[i, a, j]), int(total[i, j]))
-                    style = "green" if text == "all" else "red" if text == "none" else "yellow"
-                    cells.append(f"[{style}]{text}[/]")
-            table.add_row(names[i], *cells)
-        console.print(table)
-        if n > shown:
-            console.print(f"[dim]showing {shown} of {n} {by}s; use -o csv or -o json for all of them[/]")
-    if by == "pod":
-        console.print("[dim]. allow   X drop   R reject   ? unknown (a rule that cannot be decided offline)[/]")
+# --- JSON (streamed) ----------------------------------------------------------------------------
+
+def _header(result: MatrixResult, by: str) -> dict:
+    return {"apiVersion": API_VERSION, "kind": "ConnectivityMatrix", "cni": result.cc.model.cni, "by": by,
+            "ports": [p.label for p in result.ports], "classes": len(result.reps), "notes": notes(result)}
 
 
-def _rows(result: MatrixResult, by: str):
-    labels = group_of(result, by)
-    if by == "pod":
-        for a, pc in enumerate(result.ports):
-            codes = result.pod_codes(a)
-            for i, src in enumerate(labels):
-                for j, dst in enumerate(labels):
-                    yield {"from": src, "to": dst, "port": pc.label, "verdict": NAME[int(codes[i, j])]}
-        return
-    names, counts, total = result.group_counts(labels)
-    for a, pc in enumerate(result.ports):
-        for i, src in enumerate(names):
-            for j, dst in enumerate(names):
-                yield {"from": src, "to": dst, "port": pc.label, "allowed": int(counts[i, a, j]),
-                       "pairs": int(total[i, j]), "share": _share(int(counts[i, a, j]), int(total[i, j]))}
+def _dump(value) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
-def render_matrix_csv(result: MatrixResult, by: str) -> str:
-    out = io.StringIO()
-    fields = ["from", "to", "port", "verdict"] if by == "pod" else ["from", "to", "port", "allowed", "pairs", "share"]
-    writer = csv.DictWriter(out, fieldnames=fields)
-    writer.writeheader()
-    for row in _rows(result, by):
-        writer.writerow(row)
-    return out.getvalue()
+def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
+    """The ``ConnectivityMatrix`` document, written piecewise (see docs/matrix.md):
+    ``portSets`` holds the distinct verdict rows; cells are indexes into it."""
+    overrides = result.override_ids()  # adds their rows: portSets below is final
+    out.write(_dump(_header(result, by))[:-1])
+    out.write(',"portSets":' + _dump(result.row_ranges()))
+    names = names_of(result)
+    if by in ("pod", "class"):
+        out.write(',"endpoints":' + _dump([{"name": n, "kind": e.kind, "class": int(k)}
+                                            for n, e, k in zip(names, result.endpoints, result.klass)]))
+    if by == "class":
+        out.write(',"cells":[')
+        for c in range(len(result.reps)):
+            out.write(("," if c else "") + _dump(result.cells[c].tolist()))
+        out.write('],"exceptions":' + _dump([{"from": names[i], "to": names[j], "portSet": rid}
+                                               for (i, j), rid in overrides.items() if i != j]))
+    elif by == "pod":
+        out.write(',"matrix":[')
+        by_src: dict[int, list[tuple[int, int]]] = {}
+        for (i, j), rid in overrides.items():
+            by_src.setdefault(i, []).append((j, rid))
+        for i in range(result.size):
+            row = result.cells[result.klass[i]][result.klass]
+            for j, rid in by_src.get(i, ()):
+                row[j] = rid
+            out.write(("," if i else "") + _dump(row.tolist()))
+        out.write("]")
+    else:
+        groups, entries, total = result.group_hist(group_of(result, by))
+        out.write(',"groups":' + _dump(groups) + ',"pairs":' + _dump(total.tolist()))
+        out.write(',"cells":' + _dump(entries.tolist()))
+    out.write("}\n")
 
 
 def matrix_dict(result: MatrixResult, by: str) -> dict:
-    labels = group_of(result, by)
-    doc: dict = {"apiVersion": "tierwall.dev/v1alpha1", "kind": "ConnectivityMatrix", "cni": result.cc.model.cni,
-                 "by": by, "ports": [p.label for p in result.ports],
-                 "classes": len(result.reps)}
-    if by == "pod":
-        doc["pods"] = labels
-        doc["legend"] = {".": "Allow", "X": "Drop", "R": "Reject", "?": "Unknown"}
-        lut = np.frombuffer(b"?" + b"".join(LETTER[c].encode() for c in (ALLOW, DROP, REJECT, UNKNOWN)), np.uint8)
-        doc["matrix"] = {pc.label: [row.tobytes().decode() for row in lut[result.pod_codes(a)]]
-                         for a, pc in enumerate(result.ports)}
-    else:
-        names, counts, total = result.group_counts(labels)
-        doc["groups"] = names
-        doc["allowed"] = {pc.label: counts[:, a, :].tolist() for a, pc in enumerate(result.ports)}
-        doc["pairs"] = total.tolist()
-    return doc
+    """The JSON document as a dict (small clusters, tests, the web UI)."""
+    import io
+    buf = io.StringIO()
+    write_matrix_json(result, by, buf)
+    return json.loads(buf.getvalue())
 
 
 def render_matrix_json(result: MatrixResult, by: str) -> str:
-    return json.dumps(matrix_dict(result, by), separators=(",", ":")) + "\n"  # the C encoder: large documents
+    import io
+    buf = io.StringIO()
+    write_matrix_json(result, by, buf)
+    return buf.getvalue()
 
+
+# --- CSV (streamed) -----------------------------------------------------------------------------
+
+def write_matrix_csv(result: MatrixResult, by: str, out: IO[str]) -> None:
+    """One row per (source, destination) with the allowed (rejected, unknown) ports as ranges,
+    as NCA writes connections; group views: one row per (group pair, verdict row)."""
+    overrides = result.override_ids()
+    texts = [(_ports_text(r.get("allow", {})), _ports_text(r.get("reject", {})), _ports_text(r.get("unknown", {})))
+             for r in result.row_ranges()]
+    writer = csv.writer(out, lineterminator="\n")
+    if by in ("workload", "namespace"):
+        groups, entries, total = result.group_hist(group_of(result, by))
+        writer.writerow(["from", "to", "pairs", "of", "allowed", "rejected", "unknown"])
+        for s, d, r, n in entries.tolist():
+            writer.writerow([groups[s], groups[d], n, int(total[s, d]), *texts[r]])
+        return
+    writer.writerow(["from", "to", "allowed", "rejected", "unknown"])
+    if by == "class":
+        names = [f"class {k}" for k in range(len(result.reps))]
+        for c in range(len(result.reps)):
+            writer.writerows([names[c], names[d], *texts[rid]] for d, rid in enumerate(result.cells[c].tolist()))
+        return
+    names = names_of(result)
+    by_src: dict[int, list[tuple[int, int]]] = {}
+    for (i, j), rid in overrides.items():
+        by_src.setdefault(i, []).append((j, rid))
+    for i in range(result.size):
+        row = result.cells[result.klass[i]][result.klass]
+        for j, rid in by_src.get(i, ()):
+            row[j] = rid
+        src = names[i]
+        writer.writerows([src, dst, *texts[rid]] for dst, rid in zip(names, row.tolist()))
+
+
+def render_matrix_csv(result: MatrixResult, by: str) -> str:
+    import io
+    buf = io.StringIO()
+    write_matrix_csv(result, by, buf)
+    return buf.getvalue()
+
+
+# --- DOT ----------------------------------------------------------------------------------------
 
 def render_matrix_dot(result: MatrixResult, by: str) -> str:
-    labels = group_of(result, by)
-    names, counts, total = result.group_counts(labels)
+    """Edges with the ports allowed; dashed when only some pod pairs of the groups get them."""
+    groups, entries, total = result.group_hist(group_of(result, by if by != "class" else "pod"))
+    rows = result.row_ranges()
     lines = ["digraph connectivity {", "  rankdir=LR;", '  node [shape=box, style=rounded, fontname="Helvetica"];']
-    for name in names:
+    for name in groups:
         lines.append(f'  "{name}";')
-    for i, src in enumerate(names):
-        for j, dst in enumerate(names):
-            if by == "pod" and i == j:
-                continue
-            allowed = [(pc.label, int(counts[i, a, j]), int(total[i, j])) for a, pc in enumerate(result.ports)]
-            parts = [lbl if k == n else f"{lbl} ({k}/{n})" for lbl, k, n in allowed if k]
-            if not parts:
-                continue
-            full = all(k == n for _, k, n in allowed)
-            style = "solid" if full else "dashed"
-            lines.append(f'  "{src}" -> "{dst}" [label="{", ".join(parts)}", style={style}];')
+    edges: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for s, d, r, n in entries:
+        if by in ("pod", "class") and s == d:
+            continue
+        edges.setdefault((int(s), int(d)), []).append((int(r), int(n)))
+    for (s, d), parts in sorted(edges.items()):
+        allowed = [(_row_text(rows[r]), n) for r, n in parts if rows[r].get("allow")]
+        if not allowed:
+            continue
+        full = len(parts) == 1
+        label = "; ".join(text if full else f"{text} ({n}/{int(total[s, d])})" for text, n in allowed)
+        lines.append(f'  "{groups[s]}" -> "{groups[d]}" [label="{label}", style={"solid" if full else "dashed"}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def render_matrix_image(result: MatrixResult, by: str, path: str) -> None:
-    """A heatmap per port class (up to six), colour = share of pod pairs allowed."""
+# --- images -------------------------------------------------------------------------------------
+
+def render_matrix_image(result: MatrixResult, by: str, path: str) -> list[str]:
+    """Heatmaps, colour = share of pairs allowed. Port classes with identical heatmaps share
+    one panel (its title lists them); beyond MAX_PANELS panels the figure says which port
+    classes it leaves out. Returns the sentences about what was left out (for stderr)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = group_of(result, by)
+    labels = group_of(result, by if by != "class" else "pod")
     names, counts, total = result.group_counts(labels)
-    ports = result.ports[:6]
-    cols = min(3, len(ports))
-    rows = (len(ports) + cols - 1) // cols
-    size = max(4.0, min(0.25 * len(names) + 2, 30))
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False)
-    share = np.divide(counts, total[:, None, :], out=np.zeros(counts.shape, dtype=float), where=total[:, None, :] > 0)
-    for a, pc in enumerate(ports):
-        ax = axes[a // cols][a % cols]
-        image = ax.imshow(share[:, a, :], cmap="RdYlGn", vmin=0, vmax=1)
-        ax.set_title(f"{pc.label}: share of {by} pairs allowed", fontsize=9)
+    share = np.divide(counts, total[:, None, :], out=np.zeros(counts.shape, dtype=float),
+                      where=total[:, None, :] > 0)
+    panels = _column_groups(np.round(share.transpose(0, 2, 1), 9))
+    drawn, left = panels[:MAX_PANELS], panels[MAX_PANELS:]
+    cols = min(3, len(drawn))
+    rows = (len(drawn) + cols - 1) // cols
+    size = max(4.5, min(0.22 * len(names) + 2.5, 30))
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.6), squeeze=False)
+    tick = max(4, min(8, 300 / max(1, len(names))))
+    for k, members in enumerate(drawn):
+        ax = axes[k // cols][k % cols]
+        image = ax.imshow(share[:, members[0], :], cmap="RdYlGn", vmin=0, vmax=1)
+        title = _title(result, members, width=60)
+        ax.set_title("\n".join(textwrap.wrap(title, 44)[:3]) + f"\nshare of {by} pairs allowed", fontsize=9)
         ticks = range(len(names))
-        ax.set_xticks(ticks, names, rotation=90, fontsize=7)
-        ax.set_yticks(ticks, names, fontsize=7)
+        ax.set_xticks(ticks, names, rotation=90, fontsize=tick)
+        ax.set_yticks(ticks, names, fontsize=tick)
         ax.set_xlabel("to")
         ax.set_ylabel("from")
         fig.colorbar(image, ax=ax, fraction=0.046)
-    for k in range(len(ports), rows * cols):
+    for k in range(len(drawn), rows * cols):
         axes[k // cols][k % cols].axis("off")
-    fig.tight_layout()
+    said = []
+    if left:
+        missing = [result.ports[a].label for g in left for a in g]
+        said.append(f"{len(left)} more panel(s) not drawn, for {len(missing)} port class(es): "
+                    + textwrap.shorten(", ".join(missing), 200, placeholder=" …") + " (use -o json or --port)")
+    footer = said + notes(result)
+    fig.text(0.01, 0.005, "\n".join(textwrap.fill(s, 160) for s in footer), fontsize=7, va="bottom", ha="left")
+    fig.tight_layout(rect=(0, min(0.4, 0.025 * sum(len(textwrap.wrap(s, 160)) for s in footer) / rows), 1, 1))
     fig.savefig(path)
     plt.close(fig)
+    return said
