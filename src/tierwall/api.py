@@ -179,9 +179,11 @@ def check(cluster: str | Iterable[str] | Cluster, tests: str | Iterable[str] = (
 
 
 def matrix(cluster: str | Iterable[str] | Cluster, ports: Sequence[str] | None = None,
-           externals: Sequence[str] = (), *, cni: str | None = None, progress=None) -> "MatrixResult":
+           externals: Sequence[str] = (), *, cni: str | None = None, progress=None,
+           outside: bool = True) -> "MatrixResult":
     """Who reaches whom on every port class (``ports`` as ``53/UDP``, ``443``, ``ICMP``;
-    default: every port any rule mentions). ``externals``: addresses to add as endpoints."""
+    default: every port any rule mentions). ``externals``: addresses to add as endpoints;
+    ``outside``: also nodes and one endpoint per CIDR piece the policies name, plus "internet"."""
     from .engine.matrix import compute_matrix
     from .engine.portclasses import parse_port_spec
 
@@ -190,7 +192,7 @@ def matrix(cluster: str | Iterable[str] | Cluster, ports: Sequence[str] | None =
         if "/" in ext:
             raise UsageError(f"external {ext}: give addresses, not CIDRs (one representative per network)")
     classes = [parse_port_spec(p) for p in ports] if ports else None
-    return compute_matrix(c.compiled, classes, list(externals), progress=progress)
+    return compute_matrix(c.compiled, classes, list(externals), progress=progress, outside=outside)
 
 
 def lint(source: str | Iterable[str] | Cluster = (), *, objects: Iterable[Mapping[str, Any] | str] = (),

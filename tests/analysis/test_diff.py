@@ -59,3 +59,52 @@ def test_git_revisions(tmp_path, monkeypatch):
                for c in doc["changes"])
     r = CliRunner().invoke(cli, ["diff", "--before", "git:nosuchrev:deploy/", "--after", "deploy/"])
     assert r.exit_code == 2 and "cannot read from git" in r.output
+
+
+EGRESS_TO_PODS_ONLY = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress-in-cluster-only, namespace: test}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to: [{namespaceSelector: {}}]
+"""
+
+NODE = """
+apiVersion: v1
+kind: Node
+metadata: {name: node-1}
+status: {addresses: [{type: InternalIP, address: 192.168.10.11}]}
+"""
+
+
+def test_dropping_the_internet_and_the_nodes_is_a_change(tmp_path):
+    """Regression (issue 13): an egress policy that drops every address outside the pod network
+    printed 'no connectivity changes' and exited 0."""
+    before = tmp_path / "before"
+    shutil.copytree(EXAMPLE, before)
+    (before / "node.yaml").write_text(NODE)
+    after = tmp_path / "after"
+    shutil.copytree(before, after)
+    (after / "egress.yaml").write_text(EGRESS_TO_PODS_ONLY)
+    r = CliRunner().invoke(cli, ["diff", "--before", str(before), "--after", str(after), "--by", "namespace",
+                                 "-o", "json", "--exit-code"])
+    assert r.exit_code == 1, r.output
+    denied = {(c["from"], c["to"]) for c in json.loads(r.stdout)["changes"] if c["change"] == "newly denied"}
+    assert ("test", "internet") in denied and ("test", "node/node-1") in denied
+    assert not any(src != "test" for src, _ in denied)
+
+
+def test_an_ipblock_boundary_is_its_own_destination(tmp_path):
+    """A CIDR one side names cuts the address space for both sides: ext:CIDR rows appear in the diff."""
+    after = tmp_path / "after"
+    shutil.copytree(EXAMPLE, after)
+    (after / "egress.yaml").write_text(EGRESS_TO_PODS_ONLY.replace(
+        "  - to: [{namespaceSelector: {}}]", "  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [203.0.113.0/24]}}]"))
+    r = CliRunner().invoke(cli, ["diff", "--before", str(EXAMPLE), "--after", str(after), "--by", "namespace",
+                                 "-o", "json"])
+    assert r.exit_code == 0, r.output
+    denied = {(c["from"], c["to"]) for c in json.loads(r.stdout)["changes"] if c["change"] == "newly denied"}
+    assert ("test", "ext:203.0.113.0/24") in denied and ("test", "internet") not in denied

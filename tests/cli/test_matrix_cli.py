@@ -18,24 +18,68 @@ def run(*args):
     return r.stdout
 
 
+def allows(port_set: dict, label: str) -> bool:
+    """Whether a portSets entry allows the port class ``label`` (its first port)."""
+    proto, _, rest = label.partition("/")
+    ranges = port_set.get("allow", {}).get(proto)
+    if ranges is None:
+        return False
+    if proto == "ICMP":
+        return True
+    port = int(rest.split("-")[0])
+    return any(int(r.split("-")[0]) <= port <= int(r.split("-")[-1]) for r in ranges)
+
+
 def test_json_pod_view_and_port_selection():
     doc = json.loads(run("-o", "json", "--port", "22", "--port", "53/UDP"))
+    assert doc["apiVersion"] == "tierwall.dev/v1alpha2" and doc["by"] == "pod"
     assert doc["kind"] == "ConnectivityMatrix" and doc["ports"] == ["TCP/22", "UDP/53"]
-    pods = doc["pods"]
-    row = doc["matrix"]["TCP/22"][pods.index("ops/bastion-0")]
-    assert row[pods.index("prod/db-0")] == "."        # the emergency-tier SSH exception
-    assert row[pods.index("prod/web-0")] == "X"       # baseline block-all
-    assert doc["matrix"]["UDP/53"][pods.index("test/web-0")][pods.index("kube-system/coredns-0")] == "."
+    names = [e["name"] for e in doc["endpoints"]]
+
+    def cell(src, dst, label):
+        return allows(doc["portSets"][doc["matrix"][names.index(src)][names.index(dst)]], label)
+    assert cell("ops/bastion-0", "prod/db-0", "TCP/22")        # the emergency-tier SSH exception
+    assert not cell("ops/bastion-0", "prod/web-0", "TCP/22")   # baseline block-all
+    assert cell("test/web-0", "kube-system/coredns-0", "UDP/53")
+
+
+def test_class_view_agrees_with_pod_view():
+    pod = json.loads(run("-o", "json", "--by", "pod"))
+    cls = json.loads(run("-o", "json", "--by", "class"))
+    assert pod["portSets"] == cls["portSets"] and cls["by"] == "class"
+    klass = [e["class"] for e in cls["endpoints"]]
+    exceptions = {(e["from"], e["to"]): e["portSet"] for e in cls["exceptions"]}
+    names = [e["name"] for e in cls["endpoints"]]
+    for i, src in enumerate(names):
+        for j, dst in enumerate(names):
+            if i != j:
+                expected = exceptions.get((src, dst), cls["cells"][klass[i]][klass[j]])
+                assert pod["matrix"][i][j] == expected, (src, dst)
 
 
 def test_namespace_view_counts_and_csv():
     doc = json.loads(run("-o", "json", "--by", "namespace", "--port", "8080"))
     g = doc["groups"]
-    assert doc["allowed"]["TCP/8080"][g.index("test")][g.index("dev")] == 0
-    assert doc["pairs"][g.index("dev")][g.index("dev")] == 4
+    test, dev = g.index("test"), g.index("dev")
+    assert sum(n for s, d, r, n in doc["cells"] if (s, d) == (test, dev) and allows(doc["portSets"][r], "TCP/8080")) == 0
+    assert doc["pairs"][dev][dev] == 4
+    dev_dev = {r: n for s, d, r, n in doc["cells"] if (s, d) == (dev, dev)}
+    assert sum(dev_dev.values()) == 4
+    assert sum(n for r, n in dev_dev.items() if allows(doc["portSets"][r], "TCP/8080")) == 3
     rows = list(csv.DictReader(io.StringIO(run("-o", "csv", "--by", "namespace", "--port", "8080"))))
-    dev_dev = next(r for r in rows if r["from"] == "dev" and r["to"] == "dev")
-    assert dev_dev["share"] == "some 3/4" and dev_dev["pairs"] == "4"
+    dev_rows = [r for r in rows if r["from"] == "dev" and r["to"] == "dev"]
+    assert sum(int(r["pairs"]) for r in dev_rows if r["allowed"] == "TCP 8080") == 3
+    assert all(r["of"] == "4" for r in dev_rows)
+
+
+def test_csv_pod_view_one_row_per_pair_with_ranges():
+    rows = list(csv.DictReader(io.StringIO(run("-o", "csv"))))
+    names = [e["name"] for e in json.loads(run("-o", "json"))["endpoints"]]
+    assert len(rows) == len(names) ** 2
+    bastion_db = next(r for r in rows if r["from"] == "ops/bastion-0" and r["to"] == "prod/db-0")
+    assert bastion_db["allowed"] == "TCP 22" and bastion_db["rejected"] == ""
+    self_row = next(r for r in rows if r["from"] == "ops/bastion-0" and r["to"] == "ops/bastion-0")
+    assert self_row["allowed"] == "TCP 1-65535; UDP 1-65535; ICMP"
 
 
 def test_table_dot_and_image(tmp_path):

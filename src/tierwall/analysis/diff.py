@@ -15,6 +15,7 @@ import numpy as np
 from ..cluster import Cluster
 from ..engine import Flow, trace_flow
 from ..engine.matrix import ALLOW, VERDICTS, compute_matrix
+from ..engine.outside import outside_endpoints
 from ..engine.portclasses import default_port_classes
 
 
@@ -74,24 +75,36 @@ def _reason(decision) -> dict:
             "explanation": decision.explanation}
 
 
-def _groups(cluster: Cluster, by: str) -> dict[str, str]:
-    inv = cluster.inventory
+def _groups(matrix, by: str) -> dict[str, str]:
+    """Endpoint name → its group; nodes and address pieces are their own group."""
+    inv = matrix.cc.inv
     workload_of = {p.key: key for key, pods in inv.workloads.items() for p in pods}
     out = {}
-    for p in inv.pods:
-        out[p.key] = p.namespace if by == "namespace" else workload_of.get(p.key, p.key) if by == "workload" else p.key
+    for e, name in zip(matrix.endpoints, matrix.names):
+        p = e.pod
+        if p is None:
+            out[name] = name
+        else:
+            out[name] = p.namespace if by == "namespace" else workload_of.get(p.key, p.key) if by == "workload" \
+                else p.key
     return out
 
 
 def diff(before: Cluster, after: Cluster, by: str = "workload") -> DiffReport:
+    """Changes on every pair of endpoints both sides have: pods, nodes, and the pieces of the
+    address space either side's CIDRs cut (plus "internet"), cut the same way on both sides."""
     ports = default_port_classes(before.model, before.inventory, (after.model, after.inventory))
-    mb = compute_matrix(before.compiled, ports)
-    ma = compute_matrix(after.compiled, ports)
-    keys_b = {e.label: i for i, e in enumerate(mb.endpoints) if e.pod is not None}
-    keys_a = {e.label: i for i, e in enumerate(ma.endpoints) if e.pod is not None}
+    taken = {ip for side in (before, after) for p in side.inventory.pods for ip in p.ips}
+    taken |= {a for side in (before, after) for n in side.inventory.nodes.values() for a in n.addresses}
+    pieces = outside_endpoints([before.model, after.model], taken)
+    mb = compute_matrix(before.compiled, ports, outside=pieces)
+    ma = compute_matrix(after.compiled, ports, outside=pieces)
+    keys_b = {name: i for i, name in enumerate(mb.names)}
+    keys_a = {name: i for i, name in enumerate(ma.names)}
     common = sorted(set(keys_b) & set(keys_a))
-    report = DiffReport(by, [p.label for p in ports], added=sorted(set(keys_a) - set(keys_b)),
-                        removed=sorted(set(keys_b) - set(keys_a)))
+    pods_b = {e.label for e in mb.endpoints if e.pod is not None}
+    pods_a = {e.label for e in ma.endpoints if e.pod is not None}
+    report = DiffReport(by, [p.label for p in ports], added=sorted(pods_a - pods_b), removed=sorted(pods_b - pods_a))
     if not common:
         return report
     ib = np.array([keys_b[k] for k in common])
@@ -111,7 +124,7 @@ def diff(before: Cluster, after: Cluster, by: str = "workload") -> DiffReport:
                for js, jd in np.argwhere(inverse == d) for a in np.flatnonzero(codes_b[d] != codes_a[d])]
     row_b = {(js, jd): codes_b[inverse[js, jd]] for js, _, jd in changed}
     row_a = {(js, jd): codes_a[inverse[js, jd]] for js, _, jd in changed}
-    groups_b = _groups(before, by)
+    groups_b = _groups(mb, by)
     # per joint class: group → (member count, one member), so pairs are counted, not listed
     composition: dict[int, dict[str, list]] = {}
     for pos, j in enumerate(jclass):

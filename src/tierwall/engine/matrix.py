@@ -30,7 +30,7 @@ from ..model import (Action, Direction, FQDNPeer, GroupPeer, IPBlockPeer, NodePe
 from .compile import CompiledCluster
 from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod, service_endpoints
 from .match import Match, rule_matches
-from .outside import outside_endpoints
+from .outside import Outside, outside_endpoints
 from .portclasses import PortClass, default_port_classes
 from .portsets import ALLOW_PLANE, PLANES, REJECT_PLANE, UNKNOWN_PLANE, Interner, bit, pack, unpack, words
 
@@ -634,10 +634,12 @@ def _combine(egress: np.ndarray, ingress: np.ndarray) -> np.ndarray:
 
 
 def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, externals: list[str] = (),
-                   progress=None, tracker: Tracker | None = None, outside: bool = False) -> MatrixResult:
+                   progress=None, tracker: Tracker | None = None,
+                   outside: bool | list[Outside] = False) -> MatrixResult:
     """Verdicts for every ordered pair of pods (and ``externals``) on every port class. With
     ``outside``, also every node and one address per piece of the address space the policies'
-    CIDRs cut (``engine.outside``), so that egress to the node network or the internet shows."""
+    CIDRs cut (``engine.outside``; or the pieces given), so that egress to the node network or
+    the internet shows."""
     inv = cc.inv
     endpoints = [endpoint_for_pod(inv, p) for p in inv.pods if p.ips]
     names = [e.label for e in endpoints]
@@ -650,7 +652,8 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
             if node.addresses and f"node/{node.name}" not in names:
                 endpoints.append(endpoint_for_ip(inv, node.addresses[0]))
                 names.append(f"node/{node.name}")
-        for piece in outside_endpoints(cc.model, taken):
+        pieces = outside if isinstance(outside, list) else outside_endpoints([cc.model], taken)
+        for piece in pieces:
             endpoints.append(endpoint_for_ip(inv, piece.ip))
             names.append(piece.label)
     ports = list(ports) if ports else default_port_classes(cc.model, inv)

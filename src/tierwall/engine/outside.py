@@ -56,10 +56,12 @@ def uncovered(model: Model) -> list[str]:
     return sorted({str(n) for n in model_networks(model) if n.version != 4})
 
 
-def outside_endpoints(model: Model, taken: set[str]) -> list[Outside]:
-    """One representative per IPv4 piece the model's CIDRs cut out, never an address in
-    ``taken`` (pods', nodes'); the unnamed rest as one "internet" endpoint."""
-    nets = [n for n in model_networks(model) if n.version == 4]
+def outside_endpoints(models: list[Model], taken: set[str]) -> list[Outside]:
+    """One representative per IPv4 piece the models' CIDRs cut out, never an address in
+    ``taken`` (pods', nodes'); the unnamed rest as one "internet" endpoint. With several
+    models (the two sides of a diff) the pieces are cut by all of them, so both sides get the
+    same endpoints."""
+    nets = [n for model in models for n in model_networks(model) if n.version == 4]
     named = [n for n in nets if n.prefixlen > 0]
     cuts = {0, 2 ** 32}
     for net in named:

@@ -22,7 +22,7 @@ def render_diff_text(report: DiffReport, console: Console) -> None:
             current = c.kind
             console.print(Text(f"\n{c.kind.capitalize()}", style=STYLE[c.kind]))
         line = Text(f"  {c.src_group} → {c.dst_group}  {c.port}  ", style="bold")
-        line.append(f"{c.before} → {c.after}  ({c.pairs} pod pair{'s' if c.pairs != 1 else ''}, "
+        line.append(f"{c.before} → {c.after}  ({c.pairs} pair{'s' if c.pairs != 1 else ''}, "
                     f"e.g. {c.example[0]} → {c.example[1]})")
         console.print(line)
         console.print(Text(f"      before: {c.before_reason['explanation']}" +
@@ -33,7 +33,7 @@ def render_diff_text(report: DiffReport, console: Console) -> None:
         if pods:
             console.print(Text(f"\n{title}: {', '.join(pods[:20])}" + (" …" if len(pods) > 20 else ""), style="cyan"))
     summary = report.to_dict()["summary"]
-    console.print(Text(f"\n{summary['newlyAllowed']} pod pairs × ports newly allowed, {summary['newlyDenied']} newly "
+    console.print(Text(f"\n{summary['newlyAllowed']} endpoint pairs × ports newly allowed, {summary['newlyDenied']} newly "
                        f"denied, {summary['otherChanges']} otherwise changed", style="bold"))
 
 

@@ -8,8 +8,8 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn
 
 from ... import api
-from ...render.matrix import (render_matrix_csv, render_matrix_dot, render_matrix_image, render_matrix_json,
-                              render_matrix_table)
+from ...render.matrix import (default_by, render_matrix_dot, render_matrix_image, render_matrix_table,
+                              write_matrix_csv, write_matrix_json)
 from ..common import EXIT_OK, handle_errors, input_options, load, stderr, stdout
 
 FORMATS = ("table", "csv", "json", "dot", "png", "svg")
@@ -17,36 +17,47 @@ FORMATS = ("table", "csv", "json", "dot", "png", "svg")
 
 @click.command()
 @input_options
-@click.option("--by", type=click.Choice(["pod", "workload", "namespace"]), default="pod", show_default=True)
+@click.option("--by", type=click.Choice(["pod", "class", "workload", "namespace"]), default=None,
+              help="Rows and columns: pods, equivalence classes (endpoints every rule treats alike), workloads or "
+                   "namespaces. Default: pod, except -o json above 1000 endpoints: class (the pod form has "
+                   "pods² cells; --by pod streams it).")
 @click.option("--port", "port_specs", multiple=True, metavar="PORT[/PROTO]",
               help="Only these port classes (e.g. 53/UDP, 443, ICMP). Repeatable. Default: every port any rule "
                    "mentions, per protocol, plus 'other'.")
 @click.option("--external", "externals", multiple=True, metavar="IP", help="Also an external address. Repeatable.")
+@click.option("--pods-only", is_flag=True,
+              help="Leave out nodes and the address pieces the policies' CIDRs cut (shown by default).")
 @click.option("-o", "--output", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--out", "out_path", metavar="FILE", help="Where png/svg go (default: matrix.png / matrix.svg).")
 @handle_errors
-def matrix(paths, cni, verbose, by, port_specs, externals, output, out_path):
-    """Connectivity matrix: the verdict for every pair of pods on every port class."""
+def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, output, out_path, **_):
+    """Connectivity matrix: the verdict for every pair of endpoints on every port class.
+
+    Endpoints are pods, nodes, one address per piece of the address space the policies' CIDRs
+    cut (ext:CIDR) and "internet"; ports are classes of ports no rule tells apart (TCP, UDP and
+    ICMP echo always). The legend (and "notes" in JSON) says what a view does not cover."""
     cluster = load(paths, cni, verbose)
     err = stderr()
     if err.is_terminal:
         with Progress(TextColumn("classes"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       console=err, transient=True) as bar:
             task = bar.add_task("matrix", total=None)
-            result = api.matrix(cluster, port_specs, externals,
+            result = api.matrix(cluster, port_specs, externals, outside=not pods_only,
                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
     else:
-        result = api.matrix(cluster, port_specs, externals)
+        result = api.matrix(cluster, port_specs, externals, outside=not pods_only)
+    by = by or default_by(result, output)
     if output == "table":
         render_matrix_table(result, by, stdout())
     elif output == "csv":
-        sys.stdout.write(render_matrix_csv(result, by))
+        write_matrix_csv(result, by, sys.stdout)
     elif output == "json":
-        sys.stdout.write(render_matrix_json(result, by))
+        write_matrix_json(result, by, sys.stdout)
     elif output == "dot":
         sys.stdout.write(render_matrix_dot(result, by))
     else:
         path = out_path or f"matrix.{output}"
-        render_matrix_image(result, by, path)
+        for sentence in render_matrix_image(result, by, path):
+            err.print(f"note: {sentence}")
         err.print(f"wrote {path}")
     sys.exit(EXIT_OK)
