@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tierwall.cli.main import cli
+from tierwall.render.matrix import allows_port, class_port
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "environments")
 
@@ -18,16 +19,8 @@ def run(*args):
     return r.stdout
 
 
-def allows(port_set: dict, label: str) -> bool:
-    """Whether a portSets entry allows the port class ``label`` (its first port)."""
-    proto, _, rest = label.partition("/")
-    ranges = port_set.get("allow", {}).get(proto)
-    if ranges is None:
-        return False
-    if proto == "ICMP":
-        return True
-    port = int(rest.split("-")[0])
-    return any(int(r.split("-")[0]) <= port <= int(r.split("-")[-1]) for r in ranges)
+def allows(doc, port_set: dict, label: str) -> bool:
+    return allows_port(port_set, *class_port(doc, label))
 
 
 def test_json_pod_view_and_port_selection():
@@ -37,7 +30,7 @@ def test_json_pod_view_and_port_selection():
     names = [e["name"] for e in doc["endpoints"]]
 
     def cell(src, dst, label):
-        return allows(doc["portSets"][doc["matrix"][names.index(src)][names.index(dst)]], label)
+        return allows(doc, doc["portSets"][doc["matrix"][names.index(src)][names.index(dst)]], label)
     assert cell("ops/bastion-0", "prod/db-0", "TCP/22")        # the emergency-tier SSH exception
     assert not cell("ops/bastion-0", "prod/web-0", "TCP/22")   # baseline block-all
     assert cell("test/web-0", "kube-system/coredns-0", "UDP/53")
@@ -61,11 +54,12 @@ def test_namespace_view_counts_and_csv():
     doc = json.loads(run("-o", "json", "--by", "namespace", "--port", "8080"))
     g = doc["groups"]
     test, dev = g.index("test"), g.index("dev")
-    assert sum(n for s, d, r, n in doc["cells"] if (s, d) == (test, dev) and allows(doc["portSets"][r], "TCP/8080")) == 0
+    test_dev = [(r, n) for s, d, r, n in doc["cells"] if (s, d) == (test, dev)]
+    assert sum(n for r, n in test_dev if allows(doc, doc["portSets"][r], "TCP/8080")) == 0
     assert doc["pairs"][dev][dev] == 4
     dev_dev = {r: n for s, d, r, n in doc["cells"] if (s, d) == (dev, dev)}
     assert sum(dev_dev.values()) == 4
-    assert sum(n for r, n in dev_dev.items() if allows(doc["portSets"][r], "TCP/8080")) == 3
+    assert sum(n for r, n in dev_dev.items() if allows(doc, doc["portSets"][r], "TCP/8080")) == 3
     rows = list(csv.DictReader(io.StringIO(run("-o", "csv", "--by", "namespace", "--port", "8080"))))
     dev_rows = [r for r in rows if r["from"] == "dev" and r["to"] == "dev"]
     assert sum(int(r["pairs"]) for r in dev_rows if r["allowed"] == "TCP 8080") == 3

@@ -21,7 +21,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult
+from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult, port_ranges
 from ..engine.outside import INTERNET, uncovered
 from ..model import IPBlockPeer, ServicePeer
 
@@ -213,7 +213,11 @@ def _share(allowed: int, total: int) -> str:
 
 def _header(result: MatrixResult, by: str) -> dict:
     return {"apiVersion": API_VERSION, "kind": "ConnectivityMatrix", "cni": result.cc.model.cni, "by": by,
-            "ports": [p.label for p in result.ports], "classes": len(result.reps), "notes": notes(result)}
+            "ports": [p.label for p in result.ports],
+            "portClasses": [{"name": p.label, "protocol": p.protocol,
+                             "ports": port_ranges([p]).get(p.protocol, []) if p.protocol != "ICMP" else []}
+                            for p in result.ports],
+            "classes": len(result.reps), "notes": notes(result)}
 
 
 def _dump(value) -> str:
@@ -379,3 +383,32 @@ def render_matrix_image(result: MatrixResult, by: str, path: str) -> list[str]:
     fig.savefig(path)
     plt.close(fig)
     return said
+
+
+def allows_port(port_set: dict, protocol: str, port: int | None) -> bool:
+    """Whether a ``portSets`` entry allows ``protocol``/``port`` (``None`` for ICMP echo)."""
+    ranges = port_set.get("allow", {}).get(protocol)
+    if ranges is None:
+        return False
+    if port is None:
+        return True
+    return any(int(r.split("-")[0]) <= port <= int(r.split("-")[-1]) for r in ranges)
+
+
+def class_port(doc: dict, label: str) -> tuple[str, int | None]:
+    """(protocol, first port) of the port class ``label`` of a document."""
+    pc = next(c for c in doc["portClasses"] if c["name"] == label)
+    return pc["protocol"], (int(pc["ports"][0].split("-")[0]) if pc["ports"] else None)
+
+
+def group_allowed(doc: dict, label: str) -> list[list[int]]:
+    """From a group-level (namespace/workload) document: allowed pod pairs per group pair on
+    port class ``label`` — what v1alpha1 held as ``allowed[label]``."""
+    n = len(doc["groups"])
+    out = [[0] * n for _ in range(n)]
+    proto, port = class_port(doc, label)
+    ok = [allows_port(s, proto, port) for s in doc["portSets"]]
+    for s, d, r, pairs in doc["cells"]:
+        if ok[r]:
+            out[s][d] += pairs
+    return out
