@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..dialects import ADMIN_GROUP, ANTREA_KINDS, ANTREA_VERSIONS, CALICO_GROUPS
+from ..dialects import (ADMIN_GROUP, ADMISSION_GROUP, ADMISSION_KINDS, ANTREA_KINDS, ANTREA_VERSIONS, CALICO_GROUPS,
+                        CILIUM_GROUP, CILIUM_KINDS, RBAC_GROUP, RBAC_KINDS)
 from ..dialects.calico.lower import POLICY_KINDS, SET_KINDS, STAGED_KINDS
 
 
@@ -30,11 +31,6 @@ def _antrea_groups() -> tuple[str, ...]:
     return ("crd.antrea.io",) + tuple(sorted(g for g in ANTREA_VERSIONS if g != "crd.antrea.io"))
 
 
-CILIUM_GROUP = "cilium.io"
-CILIUM_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumCIDRGroup")
-"""Read and kept (snapshots, drift) even before tierwall lowers them: a Cilium cluster's
-policies must not vanish from a snapshot because this version does not model them."""
-
 WANTED: tuple[WantedKind, ...] = (
     *(WantedKind(k, ("",), True) for k in ("Namespace", "Node", "Pod", "Service", "ServiceAccount")),
     WantedKind("EndpointSlice", ("discovery.k8s.io",), True),
@@ -45,8 +41,11 @@ WANTED: tuple[WantedKind, ...] = (
     *(WantedKind(k, (ADMIN_GROUP,)) for k in
       ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")),
     *(WantedKind(k, (CILIUM_GROUP,)) for k in CILIUM_KINDS),
+    *(WantedKind(k, (RBAC_GROUP,)) for k in RBAC_KINDS),  # who can change which tier (tierwall.rbac)
+    *(WantedKind(k, (ADMISSION_GROUP,)) for k in ADMISSION_KINDS),
 )
-"""Everything a live read may list; :func:`wanted` filters it by ``read=``."""
+"""Everything a live read may list; :func:`wanted` filters it by ``read=`` (``policies`` includes
+RBAC and admission objects: they decide who can change the policies)."""
 
 
 def wanted(read: str) -> list[WantedKind]:
