@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from tierwall.cli.main import cli
 
-EXAMPLES = sorted(p for p in (Path(__file__).resolve().parents[1] / "examples").iterdir() if p.is_dir())
+EXAMPLES = sorted(p for p in (Path(__file__).resolve().parents[1] / "examples").iterdir()
+                  if p.is_dir() and not (p / "fleet.yaml").exists())  # fleets: tests/fleet/
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "tierwall"
 LAYERS = ["origin", "errors", "addresses", "load", "selectors", "inventory", "model", "dialects", "engine", "cluster",
-          "expect", "rbac", "analysis", "enforce", "render", "api", "web", "cli"]
+          "expect", "rbac", "analysis", "enforce", "render", "api", "fleet", "web", "cli"]
 
 
 def _layer(module: str) -> int | None:

@@ -113,4 +113,5 @@ def _cluster_scoped(o: dict) -> bool:
 
 
 def examples() -> list[Path]:
-    return sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
+    """One-cluster example bundles (a fleet example is many clusters: tests/fleet covers it)."""
+    return sorted(p for p in EXAMPLES.iterdir() if p.is_dir() and not (p / "fleet.yaml").exists())

@@ -11,6 +11,7 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW101": ("unreadable input", "error", "check the path and its permissions"),
     "TW102": ("invalid YAML", "error", "fix the syntax at the line shown"),
     "TW103": ("not a Kubernetes object", "error", "every document needs apiVersion and kind"),
+    "TW104": ("kustomize build failed", "error", "run kubectl kustomize on the folder and fix what it says"),
     "TW105": ("object not read by this CNI", "error", "pass the --cni the objects are written for"),
     "TW106": ("duplicate object", "error", "remove one of the two declarations"),
     "TW107": ("tier priority reserved", "error", "move the user Tier off priority 220 (see Antrea's migration steps)"),
@@ -26,6 +27,7 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW120": ("unresolvable test case", "error", "name endpoints that exist in the input"),
     "TW130": ("cluster not readable", "error", "check the context, the server address and your credentials "
                                                 "(kubectl get ns with the same kubeconfig)"),
+    "TW135": ("Fleet file", "error", "see docs/fleet.md"),
     # warnings: accepted, not modelled or suspicious input
     "TW200": ("warning", "warning", ""),
     "TW201": ("empty directory", "warning", "check the path"),
@@ -54,6 +56,12 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW230": ("kind not readable in the cluster", "warning",
               "ask for the permission the message names (kubectl auth can-i list ...)"),
     # warnings: analysis (lint)
+    "TW240": ("NSX category without L3/L4 rules", "warning", "Antrea clusters get L3/L4 rules from Emergency, "
+                                                             "Infrastructure, Environment and Application only"),
+    "TW241": ("central tier placement", "warning", "the central manager decides the tier; drop spec.tier from the "
+                                                   "central folder"),
+    "TW242": ("delivered twice", "warning", "deliver each object from one policy set only"),
+    "TW243": ("cluster in no group", "warning", "add the cluster to a group (labels or name)"),
     "TW250": ("shadowed rule", "warning", "move the rule up, narrow the earlier rule, or remove this one"),
     "TW251": ("redundant rule", "warning", "remove the rule: earlier rules already give its verdict"),
     "TW252": ("overridden by an earlier tier", "warning",

@@ -19,6 +19,7 @@ import yaml
 
 from ..errors import Diagnostics
 from ..origin import Origin
+from . import kustomize
 
 try:  # the C loader is what makes 10k-pod dumps load in seconds
     _Base = yaml.CSafeLoader
@@ -121,12 +122,6 @@ def format_path(path: Iterable[str | int]) -> str:
     return out
 
 
-def _iter_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-    return [path]
-
-
 def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[RawObject]:
     """Read every path (file, directory, or ``-`` for stdin) into raw objects.
 
@@ -155,9 +150,13 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
         if is_snapshot(path):  # objects keep their cluster origins (tierwall snapshot)
             objects.extend(read_snapshot(path, diags, load_text))
             continue
-        files = _iter_files(path)
-        if path.is_dir() and not files:
+        builds, files = kustomize.split_tree(path, SUFFIXES) if path.is_dir() else ([], [path])
+        if path.is_dir() and not files and not builds:
             diags.warning(Origin(file=spec), "directory holds no .yaml, .yml or .json file", "TW201")
+        for folder in builds:  # a folder with a kustomization.yaml is read as kustomize builds it
+            text = kustomize.build(folder, diags)
+            if text is not None:
+                objects.extend(load_text(text, kustomize.build_name(folder), diags))
         for f in files:
             try:
                 text = f.read_text(encoding="utf-8")

@@ -1,0 +1,97 @@
+"""``tierwall fleet``: many clusters, cluster groups, baseline policy sets and central policies
+(docs/fleet.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from ...errors import Diagnostics
+from ...fleet.executor import EXECUTORS_HELP, progress_bar
+from ...render import render_diagnostics, render_json
+from ..common import EXIT_INPUT, EXIT_OK, handle_errors, stderr, stdout
+
+
+@click.group()
+def fleet() -> None:
+    """Fleets: render what each cluster receives, check every cluster against its groups'
+    tests, diff a change across the fleet.
+
+    FLEET is a Fleet file (apiVersion tierwall.dev/v1alpha1, kind Fleet; docs/fleet.md).
+    """
+
+
+def _plan(path: str, verbose: bool):
+    from ...fleet.plan import plan_fleet
+    diags = Diagnostics()
+    try:
+        plan = plan_fleet(path, diags)
+    except Exception:
+        render_diagnostics([d for d in diags.items if d.severity.value != "error"], stderr(), verbose)
+        raise
+    render_diagnostics(diags.items, stderr(), verbose)
+    return plan
+
+
+@fleet.command()
+@click.argument("fleet_file", metavar="FLEET")
+@click.option("--out", "out", required=True, metavar="DIR", help="Folder to write (clusters/ and reports/).")
+@click.option("-v", "--verbose", is_flag=True)
+@handle_errors
+def render(fleet_file, out, verbose):
+    """Write, per cluster, exactly the objects it receives (ordered, prefixed, labelled) as a
+    folder tree for Flux or Argo CD, and per cluster what applying it creates, updates
+    (drift), prunes and orphans (reports/CLUSTER.yaml).
+
+    Exit 0, or 2 when some cluster's sources cannot be read (the others are written).
+    """
+    from ...fleet.render import render_fleet
+    plan = _plan(fleet_file, verbose)
+    diags_of: dict[str, Diagnostics] = {}
+    results = render_fleet(plan, Path(out), diags_of)
+    console = stdout()
+    for name, report in results.items():
+        render_diagnostics(diags_of[name].items, stderr(), verbose)
+        if report is None:
+            console.print(Text(f"{name}: not rendered (input is not usable)", style="bold red"))
+            continue
+        counts = ", ".join(f"{len(report[k])} {k}" for k in ("created", "updated", "pruned", "orphaned")
+                           if report[k])
+        console.print(Text(f"{name}: {report['delivered']} objects" + (f" ({counts})" if counts else "")))
+    console.print(Text(f"written to {out}/clusters (reports in {out}/reports)", style="dim"))
+    sys.exit(EXIT_INPUT if any(r is None for r in results.values()) else EXIT_OK)
+
+
+@fleet.command()
+@click.argument("fleet_file", metavar="FLEET")
+@click.option("-o", "--output", type=click.Choice(["text", "json", "junit", "md"]), default="text",
+              show_default=True)
+@click.option("--executor", default="processes", show_default=True, metavar="EXECUTOR", help=EXECUTORS_HELP)
+@click.option("--cluster", "only", multiple=True, metavar="NAME", help="Check only these clusters. Repeatable.")
+@click.option("-v", "--verbose", is_flag=True)
+@handle_errors
+def check(fleet_file, output, executor, only, verbose):
+    """Check every cluster — its own objects plus what it receives — against its groups' tests.
+
+    Prints a compliance table (clusters × tests) and every failure with the rule that decided.
+    A cluster whose input is unusable is reported and the others still run.
+    Exit 0 all compliant, 1 some case failed, 2 some input unusable.
+    """
+    from ...fleet import check_fleet
+    from ...fleet.report import exit_code, render_junit, render_markdown, render_text
+    plan = _plan(fleet_file, verbose)  # fleet-level diagnostics (warnings too) are shown once
+    n = len(only) or len(plan.fleet.clusters)
+    with progress_bar(n, "checking clusters", stderr()) as tick:
+        report = check_fleet(plan, executor, only, tick)
+    if output == "json":
+        sys.stdout.write(render_json(report))
+    elif output == "junit":
+        sys.stdout.write(render_junit(report))
+    elif output == "md":
+        sys.stdout.write(render_markdown(report))
+    else:
+        render_text(report, stdout(), verbose)
+    sys.exit(exit_code(report))
