@@ -9,7 +9,7 @@ matching pod (``{namespaceSelector: ..., podSelector: ...}``).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..engine.flow import parse_port
 from ..errors import Diagnostics, UsageError
@@ -17,11 +17,12 @@ from ..load import ObjectReader, RawObject
 from ..model import PROTOCOLS
 from ..origin import Origin
 from ..selectors import LabelSelector, parse_label_selector
+from .protect import FIELD as PROTECTED_FIELD, Principal, parse_protected
 
 API_VERSION = "tierwall.dev/v1alpha1"
 KIND = "ConnectivityTest"
 EXPECTATIONS = ("Allow", "Drop", "Reject")
-CASE_FIELDS = ("name", "from", "to", "port", "protocol", "expect", "sourcePort", "icmp")
+CASE_FIELDS = ("name", "from", "to", "port", "protocol", "expect", "sourcePort", "icmp", PROTECTED_FIELD)
 ENDPOINT_FIELDS = ("pod", "ip", "service", "namespaceSelector", "podSelector")
 
 
@@ -54,6 +55,8 @@ class Case:
     icmp_code: int | None
     origin: Origin
     test: str
+    protected_from: tuple[Principal, ...] = ()
+    """Subjects who must not be able to flip this case (``protectedFrom``; docs/rbac.md)."""
 
 
 def parse_tests(raws: list[RawObject], diags: Diagnostics) -> list[Case]:
@@ -66,7 +69,8 @@ def parse_tests(raws: list[RawObject], diags: Diagnostics) -> list[Case]:
                                      f"got {raw.api_version} {raw.kind}")
             continue
         spec = r.mapping(raw.data, "spec", (), required=True) or {}
-        r.known(spec, ("spec",), ("cases",))
+        r.known(spec, ("spec",), ("cases", PROTECTED_FIELD))
+        protected = parse_protected(r, spec, ("spec",)) or ()
         entries = r.sequence(spec, "cases", ("spec",))
         if not entries:
             r.error(("spec", "cases"), "a ConnectivityTest needs at least one case")
@@ -75,7 +79,8 @@ def parse_tests(raws: list[RawObject], diags: Diagnostics) -> list[Case]:
         for i, entry in enumerate(entries):
             case = _case(r, entry, ("spec", "cases", i), test_name, i)
             if case is not None:
-                cases.append(case)
+                own = parse_protected(r, entry, ("spec", "cases", i))
+                cases.append(replace(case, protected_from=protected if own is None else own))
     return cases
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..cluster import Cluster
 from ..errors import Diagnostics
+from ..expect import CheckReport
 from .builtin import assumed_for
 from .evaluate import Grant, Identity, Request, authorize, who_can
 from .model import Binding, Rbac, Role, Rule, Subject, read_rbac
@@ -23,5 +24,16 @@ def read_cluster_rbac(cluster: Cluster, diags: Diagnostics, cni_roles: bool = Tr
     return read_rbac(raws, diags, assumed_for(cluster.model.cni, cni_roles))
 
 
-__all__ = ["Binding", "Grant", "Identity", "Rbac", "Request", "Role", "Rule", "Subject", "authorize",
+def analyse(cluster: Cluster, report: CheckReport, diags: Diagnostics, cni_roles: bool = True):
+    """The tamper search over ``report``'s protected cases, with the cluster's RBAC and the
+    admission guards among its inputs (a :class:`~tierwall.rbac.tamper.TamperReport`)."""
+    from .guard import read_guards
+    from .tamper import search
+    rbac = read_cluster_rbac(cluster, diags, cni_roles)
+    guards = read_guards(cluster.objects.by_dialect.get("admission", []) if cluster.objects else [], diags)
+    diags.raise_if_errors()
+    return search(cluster, report, rbac, guards)
+
+
+__all__ = ["analyse", "Binding", "Grant", "Identity", "Rbac", "Request", "Role", "Rule", "Subject", "authorize",
            "read_cluster_rbac", "read_rbac", "who_can"]

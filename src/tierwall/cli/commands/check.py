@@ -30,11 +30,21 @@ def check(paths, cni, verbose, test_paths, output):
     except InputError:
         render_diagnostics([d for d in diags.items if d.severity.value != "error"], stderr(), verbose)
         raise
+    tamper = None
+    if any(r.case.protected_from for r in report.results):  # protectedFrom: docs/rbac.md
+        from ...rbac import analyse
+        tamper = analyse(cluster, report, diags)
     render_diagnostics(diags.items, stderr(), verbose)
     if output == "json":
-        sys.stdout.write(render_json(report.to_dict()))
+        doc = report.to_dict()
+        if tamper is not None:
+            doc["tamper"] = tamper.to_dict()
+        sys.stdout.write(render_json(doc))
     elif output == "junit":
         sys.stdout.write(render_junit(report))
     else:
         render_check(report, stdout(), verbose)
-    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
+        if tamper is not None:
+            from ...render.tamper_text import render_tamper
+            render_tamper(tamper, stdout(), verbose)
+    sys.exit(EXIT_FAILED if report.failed or (tamper is not None and tamper.found) else EXIT_OK)

@@ -1,0 +1,52 @@
+"""``protectedFrom``: who must not be able to change a ConnectivityTest case's verdict.
+
+Read here (the format); searched in :mod:`tierwall.rbac.tamper`. A list of RBAC subjects —
+``{kind: Group, name: dev-team}``, ``{kind: User, name: alice}``,
+``{kind: ServiceAccount, namespace: ci, name: deployer}`` — on the ConnectivityTest's ``spec``
+(every case) or on one case (replacing the spec's list for that case; ``[]`` opts out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..load import ObjectReader
+
+FIELD = "protectedFrom"
+PRINCIPAL_KINDS = ("Group", "User", "ServiceAccount")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """One subject a case is protected from (the RBAC subject it names)."""
+
+    kind: str
+    name: str
+    namespace: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
+
+
+def parse_protected(r: ObjectReader, container: dict, path: tuple) -> tuple[Principal, ...] | None:
+    """The ``protectedFrom`` list of ``container`` (``None`` when the field is absent)."""
+    entries = r.sequence(container, FIELD, path)
+    if entries is None:
+        return None
+    out = []
+    for i, entry in enumerate(entries):
+        p = path + (FIELD, i)
+        if not isinstance(entry, dict):
+            r.error(p, "a protectedFrom entry is a subject: {kind: Group|User|ServiceAccount, name, namespace}")
+            continue
+        r.known(entry, p, ("kind", "name", "namespace", "apiGroup"))
+        kind = r.string(entry, "kind", p, required=True, choices=PRINCIPAL_KINDS)
+        name = r.string(entry, "name", p, required=True)
+        ns = r.string(entry, "namespace", p) or ""
+        if kind == "ServiceAccount" and not ns:
+            r.error(p + ("namespace",), "a ServiceAccount subject needs its namespace")
+            continue
+        if kind and name:
+            out.append(Principal(kind, name, ns if kind == "ServiceAccount" else ""))
+    return tuple(out)

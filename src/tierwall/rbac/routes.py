@@ -1,0 +1,318 @@
+"""Tamper routes: the kinds of write that can flip a verdict, as candidate witnesses.
+
+Each route proposes concrete writes for one case (one flow, or its fan-out) that would push
+the verdict the other way; the search (tamper.py) keeps the ones the subject's RBAC and the
+cluster's admission guards allow, and believes a route only when re-loading the cluster with
+the witness really flips the case. Routes (docs/rbac.md has the sources):
+
+``antrea-tier``        a namespaced Antrea NetworkPolicy in the first tier (e.g. ``emergency``)
+``antrea-cluster``     an Antrea ClusterNetworkPolicy in the first tier
+``antrea-new-tier``    a new Tier ahead of every tier, with a policy in it
+``antrea-group``       an edited ClusterGroup/Group (matching everything, or nothing)
+``namespace-labels``   a namespace relabelled (another namespace's labels, or none)
+``pod-labels``         a pod relabelled (patch pods, or its workload's template), or a new pod
+``calico-tier``        a Calico (Global)NetworkPolicy in a tier the subject may write
+``networkpolicy``      a Kubernetes NetworkPolicy in the pod's own namespace
+``adminnetworkpolicy`` an AdminNetworkPolicy at priority 0
+``delete-policy``      deleting the policy that decides the case today
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from ..cluster import Cluster
+from ..expect import CaseResult
+from ..inventory import NAMESPACE_NAME_LABEL, Pod
+from ..load import RawObject
+from .witness import Change, Witness
+
+NAME = "tierwall-witness"
+"""Name of every object a witness creates."""
+ANTREA_API = "crd.antrea.io/v1beta1"
+MAX_DONORS = 12
+"""Label sets tried per relabelled object: enough for every distinct set in a small cluster,
+bounded so that a large one keeps the search short (the report says when it was bounded)."""
+
+
+@dataclass
+class CaseContext:
+    """One passing case, the pods at its ends, and which way a tamper would push it."""
+
+    cluster: Cluster
+    results: list[CaseResult]
+    src_pods: list[Pod] = field(default_factory=list)
+    dst_pods: list[Pod] = field(default_factory=list)
+
+    @property
+    def case(self):
+        return self.results[0].case
+
+    @property
+    def aim(self) -> str:
+        """The verdict a tamper wants: the opposite of what the case expects."""
+        return "Drop" if self.case.expect == "Allow" else "Allow"
+
+    @classmethod
+    def of(cls, cluster: Cluster, results: list[CaseResult]) -> "CaseContext":
+        ctx = cls(cluster, results)
+        for r in results:
+            if r.path is None:
+                continue
+            for end, out in ((r.path.flow.src, ctx.src_pods), (r.path.flow.dst, ctx.dst_pods)):
+                if end.is_pod and end.pod not in out:
+                    out.append(end.pod)
+        return ctx
+
+    def sides(self) -> list[tuple[str, str]]:
+        """(direction, namespace) where a policy would act: egress at sources, ingress at
+        destinations, in the order a tamper needs them."""
+        out = [("egress", ns) for ns in sorted({p.namespace for p in self.src_pods})]
+        out += [("ingress", ns) for ns in sorted({p.namespace for p in self.dst_pods})]
+        return out
+
+    def raw(self, kind: str, namespace: str, name: str) -> RawObject | None:
+        for raws in self.cluster.objects.by_dialect.values():
+            for r in raws:
+                if r.kind == kind and r.namespace == namespace and r.name == name:
+                    return r
+        return None
+
+
+def _tiers_in_order(ctx: CaseContext) -> list[tuple[str, float]]:
+    return [(s.name.removeprefix("tier:"), s.priority) for s in sorted(ctx.cluster.model.stages,
+                                                                       key=lambda s: s.priority)
+            if s.name.startswith("tier:")]
+
+
+def _antrea_rule(direction: str, action: str) -> dict:
+    # no peer list: the rule matches every peer (docs/antrea-network-policy.md)
+    return {"action": "Allow" if action == "Allow" else "Drop", "name": "witness"}
+
+
+def _antrea_policies(ctx: CaseContext, tier: str, cluster_scoped: bool, both: bool) -> Iterator[list[dict]]:
+    """Policies in ``tier`` for one side at a time (enough to drop), then both sides (needed
+    to allow a flow both ends must accept)."""
+    sides = ctx.sides()
+    groups = [[s] for s in sides] + ([sides] if both and len(sides) > 1 else [])
+    for group in groups:
+        objs = []
+        for i, (direction, ns) in enumerate(group):
+            spec = {"tier": tier, "priority": 1, direction: [_antrea_rule(direction, ctx.aim)]}
+            md = {"name": f"{NAME}-{i}"}
+            if cluster_scoped:
+                spec["appliedTo"] = [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: ns}}}]
+                objs.append({"apiVersion": ANTREA_API, "kind": "ClusterNetworkPolicy", "metadata": md, "spec": spec})
+            else:
+                spec["appliedTo"] = [{"podSelector": {}}]
+                objs.append({"apiVersion": ANTREA_API, "kind": "NetworkPolicy",
+                             "metadata": {**md, "namespace": ns}, "spec": spec})
+        yield objs
+
+
+def antrea_tier(ctx: CaseContext) -> Iterator[Witness]:
+    if ctx.cluster.model.cni != "antrea":
+        return
+    tiers = _tiers_in_order(ctx)
+    if not tiers:
+        return
+    top = tiers[0][0]
+    for objs in _antrea_policies(ctx, top, cluster_scoped=False, both=ctx.aim == "Allow"):
+        yield Witness("antrea-tier", f"Antrea NetworkPolicy in tier {top}, the first tier",
+                      [Change("create", o) for o in objs])
+
+
+def antrea_cluster(ctx: CaseContext) -> Iterator[Witness]:
+    if ctx.cluster.model.cni != "antrea":
+        return
+    tiers = _tiers_in_order(ctx)
+    if not tiers:
+        return
+    top = tiers[0][0]
+    for objs in _antrea_policies(ctx, top, cluster_scoped=True, both=ctx.aim == "Allow"):
+        yield Witness("antrea-cluster", f"Antrea ClusterNetworkPolicy in tier {top}, the first tier",
+                      [Change("create", o) for o in objs])
+
+
+def antrea_new_tier(ctx: CaseContext) -> Iterator[Witness]:
+    if ctx.cluster.model.cni != "antrea":
+        return
+    tiers = _tiers_in_order(ctx)
+    prio = int(tiers[0][1]) - 1 if tiers else 1
+    if prio < 0:
+        return
+    tier = {"apiVersion": ANTREA_API, "kind": "Tier", "metadata": {"name": NAME}, "spec": {"priority": prio}}
+    for scoped in (False, True):
+        for objs in _antrea_policies(ctx, NAME, cluster_scoped=scoped, both=ctx.aim == "Allow"):
+            yield Witness("antrea-new-tier", f"a new Tier at priority {prio}, ahead of every tier, with a policy in it",
+                          [Change("create", tier)] + [Change("create", o) for o in objs])
+
+
+def antrea_group(ctx: CaseContext) -> Iterator[Witness]:
+    for raw in ctx.cluster.objects.by_dialect.get("antrea", []):
+        if raw.kind not in ("ClusterGroup", "Group"):
+            continue
+        everything = {"namespaceSelector": {}} if raw.kind == "ClusterGroup" else {"podSelector": {}}
+        nothing = {"ipBlocks": [{"cidr": "192.0.2.1/32"}]}  # TEST-NET-1: no pod, no peer
+        for spec, what in ((everything, "every pod"), (nothing, "nothing")):
+            obj = {**raw.data, "spec": spec}
+            yield Witness("antrea-group", f"{raw.kind} {raw.name} edited to match {what}",
+                          [Change("update", obj, raw)])
+
+
+def _donor_labels(objects: list[tuple[str, dict[str, str]]], own: dict[str, str]) -> list[dict[str, str]]:
+    seen, out = set(), []
+    for _, labels in sorted(objects, key=lambda o: o[0]):
+        key = tuple(sorted(labels.items()))
+        if labels != own and key not in seen:
+            seen.add(key)
+            out.append(dict(labels))
+    return out[:MAX_DONORS]
+
+
+def namespace_labels(ctx: CaseContext) -> Iterator[Witness]:
+    inv = ctx.cluster.inventory
+    names = sorted({p.namespace for p in ctx.src_pods + ctx.dst_pods})
+    for ns in names:
+        current = inv.namespace_labels(ns)
+        donors = _donor_labels([(n, inv.namespace_labels(n)) for n in sorted(inv.namespaces) if n != ns], current)
+        raw = ctx.raw("Namespace", "", ns)
+        for donor in donors + [{}]:
+            labels = {k: v for k, v in donor.items() if k != NAMESPACE_NAME_LABEL}
+            labels[NAMESPACE_NAME_LABEL] = ns  # set by the API server, immutable
+            base = dict(raw.data) if raw is not None else {"apiVersion": "v1", "kind": "Namespace"}
+            obj = {**base, "metadata": {**(base.get("metadata") or {}), "name": ns, "labels": labels}}
+            what = "no labels" if not donor else "the labels of another namespace"
+            yield Witness("namespace-labels", f"Namespace {ns} relabelled ({what})", [Change("update", obj, raw)])
+
+
+def _workload_raw(ctx: CaseContext, pod: Pod) -> RawObject | None:
+    kind, _, name = pod.synthesized_from.partition("/")
+    return ctx.raw(kind, pod.namespace, name) if kind else None
+
+
+def _with_template_labels(raw: RawObject, labels: dict[str, str]) -> dict:
+    """The workload with its pod template relabelled (its selector's labels kept, as the API
+    server requires the selector to match the template)."""
+    data = raw.data
+    spec = dict(data.get("spec") or {})
+    selector = ((spec.get("selector") or {}).get("matchLabels") or {}) if raw.kind != "CronJob" else {}
+    holder = spec
+    if raw.kind == "CronJob":
+        job = dict(spec.get("jobTemplate") or {})
+        holder = dict(job.get("spec") or {})
+        job["spec"] = holder
+        spec["jobTemplate"] = job
+    template = dict(holder.get("template") or {})
+    template["metadata"] = {**(template.get("metadata") or {}), "labels": {**labels, **selector}}
+    holder["template"] = template
+    return {**data, "spec": spec}
+
+
+def pod_labels(ctx: CaseContext) -> Iterator[Witness]:
+    inv = ctx.cluster.inventory
+    for pod in ctx.src_pods + ctx.dst_pods:
+        donors = _donor_labels([(p.key, p.labels) for p in inv.pods if p.key != pod.key], pod.labels)
+        raw = ctx.raw("Pod", pod.namespace, pod.name) if not pod.synthesized_from else _workload_raw(ctx, pod)
+        if raw is None:
+            continue
+        for labels in donors:
+            if raw.kind == "Pod":
+                obj = {**raw.data, "metadata": {**raw.metadata, "labels": labels}}
+                title = f"Pod {pod.key} relabelled with another pod's labels"
+            else:
+                obj = _with_template_labels(raw, labels)
+                title = f"{raw.kind} {raw.namespace}/{raw.name} (pod {pod.key}) relabelled with another pod's labels"
+            yield Witness("pod-labels", title, [Change("update", obj, raw)])
+    # a new pod joins a selector case's fan-out: it may carry any labels its creator chooses
+    for spec, pods in ((ctx.case.src, ctx.src_pods), (ctx.case.dst, ctx.dst_pods)):
+        if not spec.is_selector or not pods:
+            continue
+        ns = pods[0].namespace
+        needed = {r.key: r.values[0] for r in (spec.pod_selector.requirements if spec.pod_selector else ())
+                  if r.operator == "In" and len(r.values) == 1}
+        template = next((p for p in pods if p.ports), pods[0])
+        for labels in _donor_labels([(p.key, p.labels) for p in inv.pods], {}):
+            obj = {"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": NAME, "namespace": ns, "labels": {**labels, **needed}},
+                   "spec": {"containers": [{"name": "main", "image": "busybox",
+                                            "ports": [{"name": p.name, "containerPort": p.port, "protocol": p.protocol}
+                                                      for p in template.ports if p.name] or None}]}}
+            if obj["spec"]["containers"][0]["ports"] is None:
+                del obj["spec"]["containers"][0]["ports"]
+            yield Witness("pod-labels", f"a new Pod in {ns} with another pod's labels", [Change("create", obj)])
+
+
+def calico_tier(ctx: CaseContext) -> Iterator[Witness]:
+    if ctx.cluster.model.cni != "calico":
+        return
+    for tier, _ in _tiers_in_order(ctx):
+        if tier.startswith("kube-"):
+            continue  # AdminNetworkPolicy's tiers: no Calico policy lands there by choice
+        for group in ([s] for s in ctx.sides()):
+            objs = []
+            for direction, ns in group:
+                rule = {"action": "Allow" if ctx.aim == "Allow" else "Deny"}
+                name = NAME if tier == "default" else f"{tier}.{NAME}"
+                objs.append({"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy",
+                             "metadata": {"name": name, "namespace": ns},
+                             "spec": {"tier": tier, "order": 0, "selector": "all()",
+                                      "types": [direction.capitalize()], direction: [rule]}})
+            yield Witness("calico-tier", f"Calico NetworkPolicy in tier {tier}", [Change("create", o) for o in objs])
+
+
+def networkpolicy(ctx: CaseContext) -> Iterator[Witness]:
+    sides = ctx.sides()
+    groups = [[s] for s in sides] + ([sides] if ctx.aim == "Allow" and len(sides) > 1 else [])
+    for group in groups:
+        objs = []
+        for i, (direction, ns) in enumerate(group):
+            kind = direction.capitalize()
+            spec = {"podSelector": {}, "policyTypes": [kind]}
+            if ctx.aim == "Allow":
+                spec[direction] = [{}]  # one empty rule: everything, every port
+            objs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                         "metadata": {"name": f"{NAME}-{i}", "namespace": ns}, "spec": spec})
+        yield Witness("networkpolicy", "Kubernetes NetworkPolicy in the pod's own namespace",
+                      [Change("create", o) for o in objs])
+
+
+def adminnetworkpolicy(ctx: CaseContext) -> Iterator[Witness]:
+    sides = ctx.sides()
+    groups = [[s] for s in sides] + ([sides] if ctx.aim == "Allow" and len(sides) > 1 else [])
+    action = "Allow" if ctx.aim == "Allow" else "Deny"
+    for group in groups:
+        objs = []
+        for i, (direction, ns) in enumerate(group):
+            peer = {"from": [{"namespaces": {}}]} if direction == "ingress" else \
+                {"to": [{"namespaces": {}}, {"networks": ["0.0.0.0/0", "::/0"]}]}
+            objs.append({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+                         "metadata": {"name": f"{NAME}-{i}"},
+                         "spec": {"priority": 0,
+                                  "subject": {"namespaces": {"matchLabels": {NAMESPACE_NAME_LABEL: ns}}},
+                                  direction: [{"name": "witness", "action": action, **peer}]}})
+        yield Witness("adminnetworkpolicy", "AdminNetworkPolicy at priority 0", [Change("create", o) for o in objs])
+
+
+def delete_policy(ctx: CaseContext) -> Iterator[Witness]:
+    seen = set()
+    for r in ctx.results:
+        policy = r.decision.policy
+        if policy is None or policy.origin.file.startswith("<"):
+            continue
+        raw = ctx.raw(policy.origin.kind, policy.origin.namespace, policy.origin.name)
+        if raw is None or id(raw) in seen:
+            continue
+        seen.add(id(raw))
+        yield Witness("delete-policy", f"delete {raw.kind} {raw.origin.object_ref}, which decides the case today",
+                      [Change("delete", raw.data, raw)])
+
+
+ROUTES: tuple[tuple[str, Callable[[CaseContext], Iterator[Witness]]], ...] = (
+    ("antrea-tier", antrea_tier), ("antrea-cluster", antrea_cluster), ("antrea-new-tier", antrea_new_tier),
+    ("calico-tier", calico_tier), ("adminnetworkpolicy", adminnetworkpolicy), ("networkpolicy", networkpolicy),
+    ("antrea-group", antrea_group), ("delete-policy", delete_policy), ("namespace-labels", namespace_labels),
+    ("pod-labels", pod_labels),
+)
+"""Every route, in the order the search tries them."""
