@@ -102,7 +102,7 @@ def authorize_change(rbac: Rbac, who: Identity, change: Change) -> Grant | list[
 
 def search(cluster: Cluster, report: CheckReport, rbac: Rbac, guards: list[Guard]) -> TamperReport:
     """Search every protected case of ``report`` (``check``'s results on ``cluster``)."""
-    out = TamperReport(guards=[g.name for g in guards if not g.unsupported])
+    out = TamperReport(guards=sorted(g.name for g in guards if not g.unsupported))
     by_case: dict[int, list[CaseResult]] = {}
     for r in report.results:
         by_case.setdefault(id(r.case), []).append(r)
