@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .dialects import NON_POLICY_OWNERS, build_model, infer_cni, sort_objects
+from .dialects.known_kinds import misspelt_kinds
 from .engine import CompiledCluster, compile_cluster
 from .errors import Diagnostics
 from .inventory import Inventory, build_inventory
@@ -57,7 +58,7 @@ def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
     """
     diags = diags if diags is not None else Diagnostics()
     raws = load_paths(paths, diags, stdin=stdin) + list(extra)
-    objects = sort_objects(raws)
+    objects = sort_objects(misspelt_kinds(raws, diags))
     for raw in objects.unknown:
         diags.info(raw.origin, f"kind {raw.kind} ({raw.api_version}) is not read by tierwall; skipped", "TW303")
     inv = build_inventory(objects.by_dialect.get("inventory", []) + _namespaced(objects), diags, pod_cidr)

@@ -263,8 +263,6 @@ def test_old_api_groups_are_read():
      "`toServices` cannot be used with `to`, `ports` or `protocols`"),
     ([acnp("p", {"priority": 1, **TO_X, "ingress": [rule("Drop", None, [{"sourceEndPort": 9}])]})],
      "if `sourceEndPort` is specified `sourcePort` must be specified"),
-    ([acnp("p", {"priority": 1, **TO_X, "ingress": [rule("Drop", [{"group": "missing"}])]})],
-     "ClusterGroup 'missing' does not exist"),
     ([acnp("p", {"priority": 1, **TO_X, "ingress": [rule("Drop", l7Protocols=[{"http": {}}])]})],
      "layer 7 protocols only support Allow"),
     ([annp("p", "x", {"priority": 1, "appliedTo": [POD("a")], "ingress": [rule("Drop", [{"namespaces": {"match": "Self"}}])]})],

@@ -14,6 +14,8 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW104": ("kustomize build failed", "error", "run kubectl kustomize on the folder and fix what it says"),
     "TW105": ("object not read by this CNI", "error", "pass the --cni the objects are written for"),
     "TW106": ("duplicate object", "error", "remove one of the two declarations"),
+    "TW108": ("no such kind in a known API group", "error",
+              "fix the kind's spelling (the did-you-mean names the kinds the group has)"),
     "TW107": ("tier priority reserved", "error", "move the user Tier off priority 220 (see Antrea's migration steps)"),
     # errors: what the API server / admission webhooks refuse (one code per dialect)
     "TW110": ("invalid field", "error", "fix the field as the message says"),
@@ -55,6 +57,9 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW226": ("not enforced by this CNI", "warning", "this CNI does not implement the API; the object has no effect"),
     "TW230": ("kind not readable in the cluster", "warning",
               "ask for the permission the message names (kubectl auth can-i list ...)"),
+    "TW227": ("group does not exist", "warning",
+              "create the group or fix the name: until it exists the reference matches nothing (Antrea's webhook "
+              "accepts it)"),
     # warnings: analysis (lint)
     "TW240": ("NSX category without L3/L4 rules", "warning", "Antrea clusters get L3/L4 rules from Emergency, "
                                                              "Infrastructure, Environment and Application only"),

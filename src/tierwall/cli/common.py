@@ -125,7 +125,22 @@ def load(paths, cni, verbose: bool, extra_paths=()) -> Cluster:
         render_diagnostics([d for d in diags.items if d.severity.value != "error"], stderr(), verbose)
         raise
     render_diagnostics(diags.items, stderr(), verbose)
-    if verbose and cluster.skipped:
-        kinds = sorted({f"{r.kind} ({r.api_version})" for r in cluster.skipped})
-        stderr().print(Text(f"skipped kinds: {', '.join(kinds)}", style="dim"))
+    if verbose:
+        report_skipped(cluster)
     return cluster
+
+
+def report_skipped(cluster: Cluster) -> None:
+    """``-v``: every kind tierwall read past, with how many objects (every command that reads
+    inputs calls this, so none leaves objects out without saying so)."""
+    counts: dict[str, int] = {}
+    for r in cluster.skipped:
+        key = f"{r.kind} ({r.api_version})"
+        counts[key] = counts.get(key, 0) + 1
+    seen = {(r.origin.file, r.origin.doc) for r in cluster.skipped}
+    for d in cluster.diagnostics.items:  # kinds a dialect reads past (e.g. Calico's FelixConfiguration)
+        if d.code == "TW303" and (d.origin.file, d.origin.doc) not in seen:
+            counts[d.origin.kind] = counts.get(d.origin.kind, 0) + 1
+    if counts:
+        text = ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in sorted(counts.items()))
+        stderr().print(Text(f"skipped kinds: {text}", style="dim"))

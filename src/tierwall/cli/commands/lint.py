@@ -9,7 +9,7 @@ import click
 from ... import api
 from ...errors import UsageError
 from ...render.lint import render_lint_json, render_lint_sarif, render_lint_text
-from ..common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, handle_errors, input_options, pod_cidr, stdout
+from ..common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, handle_errors, input_options, pod_cidr, report_skipped, stdout
 
 UNUSABLE = {"TW101", "TW102", "TW103", "TW130"}
 """Codes that mean the input cannot be read at all (exit 2, not a lint finding)."""
@@ -27,7 +27,10 @@ def lint(paths, cni, verbose, output, strict):
     """
     if not paths:
         raise UsageError("no input: give files or directories with -f PATH (or -f - for stdin)")
-    findings = api.lint(paths, cni=cni, pod_cidr=pod_cidr())
+    cluster = api.read(paths, cni=cni, strict=False, pod_cidr=pod_cidr())
+    if verbose:
+        report_skipped(cluster)
+    findings = api.lint(cluster)
     if output == "json":
         sys.stdout.write(render_lint_json(findings))
     elif output == "sarif":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ...errors import Diagnostics
+from ...errors import Diagnostics, did_you_mean
 from ...inventory import Inventory
 from ...load import ObjectReader
 from ...model import (FQDNPeer, GroupPeer, NamespaceScope, NodePeer, NothingPeer, Peer, PodPeer,
@@ -52,8 +52,13 @@ def _group(r: ObjectReader, ctx: Context, name, path: tuple, cluster: bool, ns: 
         return None
     group = ctx.groups.get(kind, "" if cluster else ns, name)
     if group is None:
+        # Antrea's webhook does not check that a referenced group exists (spec/antrea.md §5,
+        # validate.go): the reference is accepted and matches nothing until the group is created.
         where = "" if cluster else f" in namespace {ns}"
-        r.error(path, f"{kind} {name!r}{where} does not exist in the input")
+        known = [key[2] for key in ctx.groups.defs if key[0] == kind and key[1] == ("" if cluster else ns)]
+        r.warn(path, f"{kind} {name!r}{where} does not exist in the input{did_you_mean(name, known)}; Antrea "
+                     f"accepts the reference, and it matches nothing until the group exists", "TW227")
+        group = GroupPeer(kind, "" if cluster else ns, name, (NothingPeer(f"{kind} {name} does not exist"),))
     return group
 
 
