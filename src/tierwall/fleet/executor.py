@@ -76,7 +76,7 @@ def _dask(fn, jobs, address: str, tick) -> list[dict]:
 
 
 @contextmanager
-def progress_bar(total: int, label: str, console):
+def progress_bar(total: int | None, label: str, console):
     """A rich progress bar on ``console`` when it is a terminal; yields the ``progress(done)``
     callback, or ``None`` when the output is a pipe or file (CI logs get no bar)."""
     if not console.is_terminal:

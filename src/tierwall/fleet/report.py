@@ -176,3 +176,52 @@ def exit_code(report: dict) -> int:
     """2 when some cluster's input is unusable, else 1 when some case failed, else 0."""
     s = report["summary"]
     return 2 if s["errors"] else 1 if s["failed"] else 0
+
+
+def render_diff_text(report: dict, console: Console, limit: int = 20) -> None:
+    """Per changed cluster its changes (the first ``limit``, saying how many more), then the
+    summary sentence."""
+    from .diff import summary_sentence
+    for r in report["clusters"]:
+        status = r["status"]
+        if status == "unchanged":
+            continue
+        head = Text(f"{r['cluster']}: ", style="bold")
+        if status in ("added", "removed"):
+            console.print(head + Text(f"{status} {'to' if status == 'added' else 'from'} the fleet"))
+            continue
+        if status == "error":
+            console.print(head + Text("input is not usable", style="bold red"))
+            for d in r["diagnostics"]:
+                if d["severity"] == "error":
+                    console.print(Text(f"  {_diag_text(d)}"))
+            continue
+        d = r["diff"]
+        s = d["summary"]
+        console.print(head + Text(f"{s['newlyAllowed']} pairs newly allowed, {s['newlyDenied']} newly denied"
+                                  + (" — loses DNS" if r.get("losesDns") else ""),
+                                  style="red" if r.get("losesDns") else ""))
+        for c in d["changes"][:limit]:
+            why = c["decidedAfter"]
+            rule = f"{why['policy']}" + (f" rule {why['rule']['index']}" if why.get("rule") else "") \
+                if why.get("policy") else why.get("explanation", "")
+            console.print(Text(f"  {c['change']}: {c['from']} → {c['to']} {c['port']} "
+                               f"({c['before']} → {c['after']}, {c['pairs']} pairs) by {rule}"))
+        if len(d["changes"]) > limit:
+            console.print(Text(f"  … and {len(d['changes']) - limit} more changes (-o json lists all)", style="dim"))
+        for key, word in (("podsAdded", "pods added"), ("podsRemoved", "pods removed")):
+            if d[key]:
+                console.print(Text(f"  {len(d[key])} {word}", style="dim"))
+    console.print(Text(summary_sentence(report), style="bold"))
+
+
+def diff_markdown(report: dict) -> str:
+    from .diff import summary_sentence
+    lines = [f"### Fleet {report['fleet']}: {report['before']} → {report['after']}", "",
+             f"**{summary_sentence(report)}**", "", "| cluster | status | newly allowed | newly denied | DNS |",
+             "|---|---|---|---|---|"]
+    for r in report["clusters"]:
+        s = r.get("diff", {}).get("summary", {})
+        lines.append(f"| {r['cluster']} | {r['status']} | {s.get('newlyAllowed', '')} | {s.get('newlyDenied', '')} "
+                     f"| {'**lost**' if r.get('losesDns') else ''} |")
+    return "\n".join(lines) + "\n"

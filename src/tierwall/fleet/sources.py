@@ -52,9 +52,9 @@ def read_texts(spec: str, diags: Diagnostics, origin: Origin) -> list[tuple[str,
     return out
 
 
-def checkout(spec: str, into: Path, diags: Diagnostics, origin: Origin) -> Path | None:
-    """Extract ``git:REV:path`` (path relative to the working directory, as ``-f git:`` reads
-    it) into ``into``; returns the extracted path. Whole trees are extracted so that
+def checkout(spec: str, into: Path, diags: Diagnostics, origin: Origin, cwd: Path = Path(".")) -> Path | None:
+    """Extract ``git:REV:path`` (path relative to ``cwd``, by default the working directory,
+    as ``-f git:`` reads it) into ``into``; returns the extracted path. Whole trees are extracted so that
     kustomizations referring to ``../base`` build as they would in a clone at REV."""
     _, _, rest = spec.partition(":")
     rev, sep, path = rest.partition(":")
@@ -62,8 +62,8 @@ def checkout(spec: str, into: Path, diags: Diagnostics, origin: Origin) -> Path 
         diags.error(origin, f"{spec}: expected git:REVISION:PATH", "TW101")
         return None
     try:
-        top = _git(Path("."), "rev-parse", "--show-toplevel").decode().strip()
-        prefix = _git(Path("."), "rev-parse", "--show-prefix").decode().strip()
+        top = _git(cwd, "rev-parse", "--show-toplevel").decode().strip()
+        prefix = _git(cwd, "rev-parse", "--show-prefix").decode().strip()
         archive = _git(Path(top), "archive", "--format=tar", rev)
     except (subprocess.CalledProcessError, OSError) as exc:
         detail = getattr(exc, "stderr", b"") or str(exc)

@@ -12,7 +12,7 @@ from rich.text import Text
 from ...errors import Diagnostics
 from ...fleet.executor import EXECUTORS_HELP, progress_bar
 from ...render import render_diagnostics, render_json
-from ..common import EXIT_INPUT, EXIT_OK, handle_errors, stderr, stdout
+from ..common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, handle_errors, stderr, stdout
 
 
 @click.group()
@@ -95,3 +95,40 @@ def check(fleet_file, output, executor, only, verbose):
     else:
         render_text(report, stdout(), verbose)
     sys.exit(exit_code(report))
+
+
+@fleet.command()
+@click.argument("fleet_file", metavar="FLEET")
+@click.option("--before", "before", default="git:HEAD", show_default=True, metavar="SIDE",
+              help="git:REV (the fleet at that revision of its repository), . (as on disk) or another Fleet file.")
+@click.option("--after", "after", default=".", show_default=True, metavar="SIDE", help="Same forms.")
+@click.option("--by", type=click.Choice(["workload", "namespace", "pod"]), default="workload", show_default=True)
+@click.option("-o", "--output", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+@click.option("--executor", default="processes", show_default=True, metavar="EXECUTOR", help=EXECUTORS_HELP)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when some cluster's connectivity changes.")
+@click.option("-v", "--verbose", is_flag=True)
+@handle_errors
+def diff(fleet_file, before, after, by, output, executor, exit_code, verbose):
+    """Per cluster, the connectivity a change to the fleet changes, and a summary
+    ("37 clusters change; 2 lose DNS").
+
+    \b
+    tierwall fleet diff fleet.yaml --before git:main --after .
+    """
+    from ...fleet.diff import fleet_diff
+    from ...fleet.report import diff_markdown, render_diff_text
+    diags = Diagnostics()
+    try:
+        with progress_bar(None, "diffing clusters", stderr()) as tick:
+            report = fleet_diff(before, after, fleet_file, by, executor, tick, diags)
+    finally:
+        render_diagnostics([d for d in diags.items if d.severity.value != "error"], stderr(), verbose)
+    if output == "json":
+        sys.stdout.write(render_json(report))
+    elif output == "md":
+        sys.stdout.write(diff_markdown(report))
+    else:
+        render_diff_text(report, stdout())
+    s = report["summary"]
+    sys.exit(EXIT_INPUT if s["errors"] else EXIT_FAILED if exit_code and (s["changed"] or s["added"] or s["removed"])
+             else EXIT_OK)
