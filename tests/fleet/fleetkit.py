@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers import namespace, node, pod  # noqa: F401  (re-exported for the tests)
+from helpers import namespace, node, pod, service  # noqa: F401  (re-exported for the tests)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet"
 

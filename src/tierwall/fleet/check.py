@@ -8,13 +8,12 @@ returned as that cluster's error; it never stops the others.
 
 from __future__ import annotations
 
-import traceback
-
 from ..cluster import load_cluster
-from ..errors import Diagnostics, InputError, Severity, TierwallError
+from ..errors import Diagnostics
 from ..expect import parse_tests, run_cases
 from ..load import load_text
 from .assemble import Assembly, assemble
+from .guard import guarded, reported
 from .plan import TEST_KIND, ClusterJob
 
 def check_job(job: ClusterJob) -> dict:
@@ -22,7 +21,8 @@ def check_job(job: ClusterJob) -> dict:
     diags = Diagnostics()
     out: dict = {"cluster": job.cluster.name, "groups": list(job.groups), "status": "error", "cases": [],
                  "delivery": None, "diagnostics": []}
-    try:
+
+    def body() -> None:
         asm = assemble(job.cluster, list(job.bundles), diags, job.others)
         out["delivery"] = delivery_summary(asm)
         cluster = load_cluster([], job.cluster.cni, diags=diags, extra=asm.effective)
@@ -33,15 +33,9 @@ def check_job(job: ClusterJob) -> dict:
         out["cni"] = cluster.cni
         out["cases"] = summarise_cases(cases, report.results)
         out["status"] = "failed" if report.failed else "passed"
-    except InputError:
-        pass  # the diagnostics say why
-    except TierwallError as exc:
-        diags.error(job.cluster.origin, str(exc), "TW100")
-    except Exception as exc:  # a bug must not hide the other clusters' results either
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        diags.error(job.cluster.origin, f"internal error while checking this cluster: {exc!r} "
-                                        f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}", "TW100")
-    out["diagnostics"] = [d.to_dict() for d in diags.items if d.severity is not Severity.INFO]
+
+    guarded(job.cluster.origin, diags, body)
+    out["diagnostics"] = reported(diags)
     return out
 
 

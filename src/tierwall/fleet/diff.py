@@ -14,14 +14,14 @@ import re
 import shutil
 import subprocess
 import tempfile
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..cluster import load_cluster
-from ..errors import Diagnostics, InputError, Severity, TierwallError, UsageError
+from ..errors import Diagnostics, InputError, UsageError
 from ..origin import Origin
 from .assemble import assemble
+from .guard import guarded, reported
 from .plan import ClusterJob, Plan, plan_fleet
 from .sources import checkout
 
@@ -92,7 +92,8 @@ def diff_job(job: DiffJob) -> dict:
         out["status"] = "added" if job.before is None else "removed"
         return out
     diags = Diagnostics()
-    try:
+
+    def body() -> None:
         sides = []
         for side in (job.before, job.after):
             asm = assemble(side.cluster, list(side.bundles), diags, side.others)
@@ -102,15 +103,9 @@ def diff_job(job: DiffJob) -> dict:
         changed = bool(report["changes"] or report["podsAdded"] or report["podsRemoved"])
         out["status"] = "changed" if changed else "unchanged"
         out["losesDns"] = loses_dns(report)
-    except InputError:
-        pass
-    except TierwallError as exc:
-        diags.error(job.after.cluster.origin, str(exc), "TW100")
-    except Exception as exc:  # one cluster's failure never hides the others
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        diags.error(job.after.cluster.origin, f"internal error while diffing this cluster: {exc!r} "
-                                              f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}", "TW100")
-    out["diagnostics"] = [d.to_dict() for d in diags.items if d.severity is not Severity.INFO]
+
+    guarded(job.after.cluster.origin, diags, body)
+    out["diagnostics"] = reported(diags)
     return out
 
 

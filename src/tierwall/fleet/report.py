@@ -225,3 +225,49 @@ def diff_markdown(report: dict) -> str:
         lines.append(f"| {r['cluster']} | {r['status']} | {s.get('newlyAllowed', '')} | {s.get('newlyDenied', '')} "
                      f"| {'**lost**' if r.get('losesDns') else ''} |")
     return "\n".join(lines) + "\n"
+
+
+def _flow_text(example: dict) -> str:
+    flow = example["flow"]
+
+    def end(e: dict) -> str:
+        return e.get("pod") or (f"node/{e['node']}" if e.get("kind") == "node" else e["ip"])
+
+    l4 = f"{flow['protocol']}/{flow['port']}" if flow.get("port") is not None else flow["protocol"]
+    return f"{end(flow['from'])} → {end(flow['to'])} {l4}: {example['verdict']}"
+
+
+def _where(rule: dict) -> str:
+    o = rule["origin"]
+    return f"{o['file']}:{o['line']}" if o.get("line") else o["file"]
+
+
+def render_precedence_text(results: list[dict], console: Console) -> None:
+    """Per cluster: overrides that work (a broken fleet) first, then attempts the fleet wins."""
+    broken = 0
+    for r in results:
+        if r["status"] == "error":
+            console.print(Text(f"{r['cluster']}: input is not usable", style="bold red"))
+            for d in r["diagnostics"]:
+                if d["severity"] == "error":
+                    console.print(Text(f"  {_diag_text(d)}"))
+            continue
+        findings = sorted(r["findings"], key=lambda f: f["kind"] != "local-overrides-fleet")
+        if not findings:
+            continue
+        console.print(Text(f"{r['cluster']}:", style="bold"))
+        for f in findings:
+            bad = f["kind"] == "local-overrides-fleet"
+            broken += bad
+            mark = Text("  ✗ local rule overrides the fleet: ", style="bold red") if bad else \
+                Text("  ✓ the fleet rule wins: ", style="green")
+            console.print(mark + Text(f["summary"]))
+            console.print(Text(f"      why: {f['why']}", style="dim"))
+            console.print(Text(f"      winner {_where(f['winner'])}; overridden {_where(f['overridden'])}", style="dim"))
+            if f["example"]:
+                decided = f["example"]["decidedBy"]
+                console.print(Text(f"      e.g. {_flow_text(f['example'])}, decided by {decided['policy']}"
+                                   f" [{decided['tier']}] (trace: -o json)", style="dim"))
+    total = sum(len(r["findings"]) for r in results)
+    console.print(Text(f"{total} conflicting local/fleet rule pairs; {broken} where the local rule wins",
+                       style="bold red" if broken else "bold"))

@@ -132,3 +132,37 @@ def diff(fleet_file, before, after, by, output, executor, exit_code, verbose):
     s = report["summary"]
     sys.exit(EXIT_INPUT if s["errors"] else EXIT_FAILED if exit_code and (s["changed"] or s["added"] or s["removed"])
              else EXIT_OK)
+
+
+@fleet.command()
+@click.argument("fleet_file", metavar="FLEET")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--executor", default="processes", show_default=True, metavar="EXECUTOR", help=EXECUTORS_HELP)
+@click.option("--cluster", "only", multiple=True, metavar="NAME", help="Only these clusters. Repeatable.")
+@click.option("-v", "--verbose", is_flag=True)
+@handle_errors
+def precedence(fleet_file, output, executor, only, verbose):
+    """Cluster-local rules that disagree with a central or baseline rule on the same flows, with
+    both rules, why the winner comes first, and the trace of one such flow.
+
+    Exit 1 when some local rule wins over a fleet rule (e.g. a local Tier with a priority ahead
+    of the baseline tiers), 0 when the fleet always wins, 2 when some input is unusable.
+    """
+    from ...fleet.executor import run_map
+    from ...fleet.precedence import precedence_job
+    from ...fleet.report import render_precedence_text
+    plan = _plan(fleet_file, verbose)
+    for name in only:
+        plan.fleet.cluster(name)
+    jobs = [j for j in plan.jobs() if not only or j.cluster.name in only]
+    with progress_bar(len(jobs), "analysing clusters", stderr()) as tick:
+        results = run_map(precedence_job, jobs, executor, tick)
+    if output == "json":
+        sys.stdout.write(render_json({"apiVersion": "tierwall.dev/v1alpha1", "kind": "FleetPrecedence",
+                                      "fleet": plan.fleet.name, "clusters": results}))
+    else:
+        render_precedence_text(results, stdout())
+    if any(r["status"] == "error" for r in results):
+        sys.exit(EXIT_INPUT)
+    broken = any(f["kind"] == "local-overrides-fleet" for r in results for f in r["findings"])
+    sys.exit(EXIT_FAILED if broken else EXIT_OK)
