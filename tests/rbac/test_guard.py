@@ -169,8 +169,8 @@ spec: {policyName: broken, validationActions: [Warn, Deny]}
 """
     guards, diags = guards_of(text)
     assert [g.name for g in guards] == ["params", "broken"]
-    assert any(d.code == "TW304" and "unbound" in d.message for d in diags.items)
-    assert any(d.code == "TW221" and "paramKind" in d.message for d in diags.items)
+    assert any(d.code == "TW305" and "unbound" in d.message for d in diags.items)
+    assert any(d.code == "TW261" and "paramKind" in d.message for d in diags.items)
     who = Identity.of(Subject("User", "alice"))
     verdict = admit(guards, Change("create", pod({"a": "b"})), who, {})
     assert not verdict.allowed and verdict.guard == "broken" and verdict.error  # failurePolicy Fail

@@ -234,3 +234,19 @@ def test_bad_protected_from_is_an_error_naming_the_field(entry, message):
     r = CliRunner().invoke(cli, ["check", "-f", "-"], input=json.dumps({"apiVersion": "v1", "kind": "List",
                                                                         "items": world() + [doc]}))
     assert r.exit_code == 2 and message in r.output and "protectedFrom[0]" in r.output, r.output
+
+
+def test_service_selector_behind_a_service_reference():
+    """A ClusterGroup made of a Service's endpoints trusts whoever may edit that Service."""
+    from helpers import service
+    group = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterGroup", "metadata": {"name": "api-clients"},
+             "spec": {"serviceReference": {"name": "api", "namespace": "x"}}}
+    acnp = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy", "metadata": {"name": "sec"},
+            "spec": {"tier": "securityops", "priority": 1,
+                     "appliedTo": [{"namespaceSelector": {"matchLabels": {"ns": "y"}}}],
+                     "ingress": [{"action": "Allow", "from": [{"group": "api-clients"}]},
+                                 {"action": "Drop", "from": [{"namespaceSelector": {}}]}]}}
+    objs = world() + [service("x", "api", {"app": "c"}, [(80, 80, "TCP")]), group, acnp,
+                      bind("team-x", "edit", ns="x"), connectivity_test("Drop", "team-x")]
+    f = assert_witness(search(objs, "antrea"), "service-selector", "Allow")
+    assert f.witness.changes[0].obj["spec"]["selector"] == {"pod": "a", "app": "a"}

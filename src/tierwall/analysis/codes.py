@@ -26,6 +26,8 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW115": ("ConnectivityTest format", "error", "see docs/connectivity-test.md"),
     "TW116": ("inventory object", "error", "the API server would refuse this object"),
     "TW117": ("Cilium validation", "error", "the Cilium CRD schema or agent would refuse this policy"),
+    "TW118": ("RBAC or admission object", "error", "the API server would refuse this Role, binding or admission "
+                                                   "policy"),
     "TW120": ("unresolvable test case", "error", "name endpoints that exist in the input"),
     "TW130": ("cluster not readable", "error", "check the context, the server address and your credentials "
                                                 "(kubectl get ns with the same kubeconfig)"),
@@ -82,12 +84,17 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW259": ("ipBlock decides on an invented address", "warning",
               "give the pods their status.podIP, or set the range invented addresses come from with --pod-cidr "
               "(Node spec.podCIDR is used when present)"),
+    "TW260": ("binding to a missing role", "warning", "add the Role/ClusterRole to the input: until then the binding "
+                                                      "grants nothing here"),
+    "TW261": ("admission policy not evaluated", "warning", "tierwall cannot evaluate params or matchResources: the "
+                                                           "tamper search treats the policy as not enforcing"),
     # information
     "TW300": ("information", "info", ""),
     "TW301": ("finished pod ignored", "info", ""),
     "TW302": ("pods synthesized", "info", ""),
     "TW303": ("kind not read", "info", ""),
     "TW304": ("staged policy ignored", "info", ""),
+    "TW305": ("admission policy without a Deny binding", "info", ""),
     "TW330": ("part of a cluster read", "info", ""),
 }
 """code → (title, severity, hint)."""

@@ -17,8 +17,9 @@ PRINCIPAL_KINDS = ("Group", "User", "ServiceAccount")
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
-    """One subject a case is protected from (the RBAC subject it names)."""
+class Subject:
+    """An RBAC subject (``User``, ``Group``, ``ServiceAccount``): what a binding names and what a
+    case is protected from. ``namespace`` is only meaningful for ServiceAccounts."""
 
     kind: str
     name: str
@@ -27,6 +28,16 @@ class Principal:
     @property
     def text(self) -> str:
         return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
+
+    def to_dict(self) -> dict:
+        out = {"kind": self.kind, "name": self.name}
+        if self.namespace:
+            out["namespace"] = self.namespace
+        return out
+
+
+Principal = Subject
+"""The name the ConnectivityTest format gives a subject a case is protected from."""
 
 
 def parse_protected(r: ObjectReader, container: dict, path: tuple) -> tuple[Principal, ...] | None:

@@ -17,7 +17,7 @@ _MISSING = object()
 VALIDATION_CODES = {"networking.k8s.io": "TW111", "crd.antrea.io": "TW112", "security.antrea.tanzu.vmware.com": "TW112",
                     "core.antrea.tanzu.vmware.com": "TW112", "projectcalico.org": "TW113",
                     "crd.projectcalico.org": "TW113", "policy.networking.k8s.io": "TW114", "tierwall.dev": "TW115",
-                    "cilium.io": "TW117"}
+                    "cilium.io": "TW117", "rbac.authorization.k8s.io": "TW118", "admissionregistration.k8s.io": "TW118"}
 
 
 def validation_code(group: str) -> str:

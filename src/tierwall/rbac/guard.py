@@ -115,12 +115,12 @@ def read_guards(raws: list[RawObject], diags: Diagnostics) -> list[Guard]:
                                                      "does not evaluate"
         if guard.unsupported:
             diags.warning(raw.origin, f"ValidatingAdmissionPolicy {raw.name} is not evaluated: {guard.unsupported}; "
-                                      f"the tamper search treats it as not enforcing", "TW221")
+                                      f"the tamper search treats it as not enforcing", "TW261")
         if enforcing:
             guards.append(guard)
         else:
             diags.info(raw.origin, f"ValidatingAdmissionPolicy {raw.name} has no binding with validationActions "
-                                   f"[Deny]: it enforces nothing", "TW304")
+                                   f"[Deny]: it enforces nothing", "TW305")
     return guards
 
 

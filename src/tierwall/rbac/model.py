@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import Diagnostics
+from ..expect.protect import Subject
 from ..load import ObjectReader, RawObject
 from ..origin import Origin
 from ..selectors import LabelSelector, parse_label_selector
@@ -20,6 +21,7 @@ from ..selectors import LabelSelector, parse_label_selector
 RBAC_GROUP = "rbac.authorization.k8s.io"
 RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
 SUBJECT_KINDS = ("User", "Group", "ServiceAccount")
+"""Binding subject kinds; :class:`Subject` is shared with the ConnectivityTest format (expect/protect.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,27 +59,6 @@ class Role:
     @property
     def ref(self) -> str:
         return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
-
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    """A binding subject. ``namespace`` is only meaningful for ServiceAccounts."""
-
-    kind: str
-    name: str
-    namespace: str = ""
-
-    @property
-    def text(self) -> str:
-        if self.kind == "ServiceAccount":
-            return f"ServiceAccount/{self.namespace}/{self.name}"
-        return f"{self.kind}/{self.name}"
-
-    def to_dict(self) -> dict:
-        out = {"kind": self.kind, "name": self.name}
-        if self.namespace:
-            out["namespace"] = self.namespace
-        return out
 
 
 @dataclass
@@ -153,7 +134,7 @@ def read_rbac(raws: list[RawObject], diags: Diagnostics, assumed: tuple[Role | B
     for b in rbac.bindings:
         if rbac.role_for(b) is None:
             diags.warning(b.origin.at("roleRef"), f"{b.ref} refers to {b.role_kind} {b.role_name}, which is not in "
-                                                  f"the input: it grants nothing here", "TW220")
+                                                  f"the input: it grants nothing here", "TW260")
     return rbac
 
 

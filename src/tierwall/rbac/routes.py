@@ -9,9 +9,10 @@ the witness really flips the case. Routes (docs/rbac.md has the sources):
 ``antrea-cluster``     an Antrea ClusterNetworkPolicy in the first tier
 ``antrea-new-tier``    a new Tier ahead of every tier, with a policy in it
 ``antrea-group``       an edited ClusterGroup/Group (matching everything, or nothing)
+``service-selector``   a Service named by ``toServices``/``serviceReference`` re-pointed
 ``namespace-labels``   a namespace relabelled (another namespace's labels, or none)
 ``pod-labels``         a pod relabelled (patch pods, or its workload's template), or a new pod
-``calico-tier``        a Calico (Global)NetworkPolicy in a tier the subject may write
+``calico-tier``        a Calico NetworkPolicy or GlobalNetworkPolicy in a tier the subject may write
 ``networkpolicy``      a Kubernetes NetworkPolicy in the pod's own namespace
 ``adminnetworkpolicy`` an AdminNetworkPolicy at priority 0
 ``delete-policy``      deleting the policy that decides the case today
@@ -111,28 +112,22 @@ def _antrea_policies(ctx: CaseContext, tier: str, cluster_scoped: bool, both: bo
         yield objs
 
 
-def antrea_tier(ctx: CaseContext) -> Iterator[Witness]:
-    if ctx.cluster.model.cni != "antrea":
-        return
-    tiers = _tiers_in_order(ctx)
+def _in_first_tier(ctx: CaseContext, route: str, cluster_scoped: bool) -> Iterator[Witness]:
+    tiers = _tiers_in_order(ctx) if ctx.cluster.model.cni == "antrea" else []
     if not tiers:
         return
     top = tiers[0][0]
-    for objs in _antrea_policies(ctx, top, cluster_scoped=False, both=ctx.aim == "Allow"):
-        yield Witness("antrea-tier", f"Antrea NetworkPolicy in tier {top}, the first tier",
-                      [Change("create", o) for o in objs])
+    kind = "ClusterNetworkPolicy" if cluster_scoped else "NetworkPolicy"
+    for objs in _antrea_policies(ctx, top, cluster_scoped=cluster_scoped, both=ctx.aim == "Allow"):
+        yield Witness(route, f"Antrea {kind} in tier {top}, the first tier", [Change("create", o) for o in objs])
+
+
+def antrea_tier(ctx: CaseContext) -> Iterator[Witness]:
+    return _in_first_tier(ctx, "antrea-tier", cluster_scoped=False)
 
 
 def antrea_cluster(ctx: CaseContext) -> Iterator[Witness]:
-    if ctx.cluster.model.cni != "antrea":
-        return
-    tiers = _tiers_in_order(ctx)
-    if not tiers:
-        return
-    top = tiers[0][0]
-    for objs in _antrea_policies(ctx, top, cluster_scoped=True, both=ctx.aim == "Allow"):
-        yield Witness("antrea-cluster", f"Antrea ClusterNetworkPolicy in tier {top}, the first tier",
-                      [Change("create", o) for o in objs])
+    return _in_first_tier(ctx, "antrea-cluster", cluster_scoped=True)
 
 
 def antrea_new_tier(ctx: CaseContext) -> Iterator[Witness]:
@@ -247,19 +242,35 @@ def pod_labels(ctx: CaseContext) -> Iterator[Witness]:
 def calico_tier(ctx: CaseContext) -> Iterator[Witness]:
     if ctx.cluster.model.cni != "calico":
         return
+    action = "Allow" if ctx.aim == "Allow" else "Deny"
     for tier, _ in _tiers_in_order(ctx):
         if tier.startswith("kube-"):
             continue  # AdminNetworkPolicy's tiers: no Calico policy lands there by choice
-        for group in ([s] for s in ctx.sides()):
-            objs = []
-            for direction, ns in group:
-                rule = {"action": "Allow" if ctx.aim == "Allow" else "Deny"}
-                name = NAME if tier == "default" else f"{tier}.{NAME}"
-                objs.append({"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy",
-                             "metadata": {"name": name, "namespace": ns},
-                             "spec": {"tier": tier, "order": 0, "selector": "all()",
-                                      "types": [direction.capitalize()], direction: [rule]}})
-            yield Witness("calico-tier", f"Calico NetworkPolicy in tier {tier}", [Change("create", o) for o in objs])
+        name = NAME if tier == "default" else f"{tier}.{NAME}"
+        for direction, ns in ctx.sides():
+            spec = {"tier": tier, "order": 0, "types": [direction.capitalize()], direction: [{"action": action}]}
+            yield Witness("calico-tier", f"Calico NetworkPolicy in tier {tier}", [Change("create", {
+                "apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy",
+                "metadata": {"name": name, "namespace": ns}, "spec": {**spec, "selector": "all()"}})])
+            yield Witness("calico-tier", f"Calico GlobalNetworkPolicy in tier {tier}", [Change("create", {
+                "apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": name},
+                "spec": {**spec, "selector": f"projectcalico.org/namespace == '{ns}'"}})])
+
+
+def service_selector(ctx: CaseContext) -> Iterator[Witness]:
+    """A Service that ``toServices`` or a group's ``serviceReference`` names, re-pointed: its
+    selector decides which pods those rules match."""
+    from .targets import referenced_services
+    pods = ctx.src_pods + ctx.dst_pods
+    for ns, name, why in referenced_services(ctx.cluster):
+        raw = ctx.raw("Service", ns, name)
+        if raw is None:
+            continue
+        choices = _donor_labels([(p.key, p.labels) for p in pods], {}) + [{"tierwall.dev/witness": "none"}]
+        for labels in choices:
+            obj = {**raw.data, "spec": {**(raw.data.get("spec") or {}), "selector": labels}}
+            yield Witness("service-selector", f"Service {ns}/{name} ({why}) re-pointed",
+                          [Change("update", obj, raw)])
 
 
 def networkpolicy(ctx: CaseContext) -> Iterator[Witness]:
@@ -312,7 +323,7 @@ def delete_policy(ctx: CaseContext) -> Iterator[Witness]:
 ROUTES: tuple[tuple[str, Callable[[CaseContext], Iterator[Witness]]], ...] = (
     ("antrea-tier", antrea_tier), ("antrea-cluster", antrea_cluster), ("antrea-new-tier", antrea_new_tier),
     ("calico-tier", calico_tier), ("adminnetworkpolicy", adminnetworkpolicy), ("networkpolicy", networkpolicy),
-    ("antrea-group", antrea_group), ("delete-policy", delete_policy), ("namespace-labels", namespace_labels),
-    ("pod-labels", pod_labels),
+    ("antrea-group", antrea_group), ("service-selector", service_selector), ("delete-policy", delete_policy),
+    ("namespace-labels", namespace_labels), ("pod-labels", pod_labels),
 )
 """Every route, in the order the search tries them."""

@@ -17,7 +17,7 @@ from ..errors import Diagnostics, InputError, UsageError
 from ..expect import CaseResult, CheckReport, run_cases
 from .evaluate import CALICO_TIERED, Grant, Identity, authorize, authorize_calico_tiered
 from .guard import Guard, admit
-from .model import Rbac, Subject
+from .model import Rbac
 from .routes import ROUTES, CaseContext
 from .witness import Change, Witness, apply
 
@@ -115,7 +115,7 @@ def search(cluster: Cluster, report: CheckReport, rbac: Rbac, guards: list[Guard
             continue
         ctx = CaseContext.of(cluster, results)
         for principal in case.protected_from:
-            who = Identity.of(Subject(principal.kind, principal.name, principal.namespace))
+            who = Identity.of(principal)
             out.outcomes.append(_search_one(cluster, ctx, rbac, guards, who, principal.text))
     return out
 
