@@ -84,11 +84,32 @@ def test_check_page_lints_with_codes_and_without_tests_says_so(hostile):
     assert codes == [f.code for f in findings] and "TW206" in codes
 
 
-def test_fleet_mode_says_it_is_unavailable_rather_than_faking_results(tmp_path):
+def test_fleet_mode_shows_the_compliance_table_of_fleet_check():
+    from tierwall.fleet import check_fleet
+    from tierwall.fleet.report import cell
+
+    fleet = EXAMPLES / "fleet" / "fleet.yaml"
     base = EXAMPLES / "org-baseline"
-    client = client_for(base / "cluster", base / "policies", fleet_path=str(tmp_path / "fleet.yaml"))
-    status = re.search(r'id="fleet-status"[^>]*>(.*?)</p>', client.get("/check").text, re.S).group(1)
-    assert "tierwall fleet check" in status and "fleet.yaml" in status  # the engine exists; the UI says where
+    page = client_for(base / "cluster", base / "policies", fleet_path=str(fleet)).get("/check").text
+    report = check_fleet(str(fleet), executor="serial")
+    table = page.split('id="fleet-table"', 1)[1].split("</table>", 1)[0]
+    headers = re.findall(r"<th>([^<]*)</th>", table.split("</thead>")[0])
+    assert headers == ["cluster", "groups", *report["tests"], "delivery"]
+    for r in report["clusters"]:
+        row = table.split(f'data-cluster="{r["cluster"]}"', 1)[1].split("</tr>", 1)[0]
+        cells = [unescape(c) for c in re.findall(r'<td class="[^"]*">([^<]*)</td>', row)]
+        assert cells == [cell(r, t)[0] for t in report["tests"]], r["cluster"]
+    failures = page.split('id="fleet-failures"', 1)[1].split("</ul>", 1)[0]
+    assert failures.count("<li>") == report["summary"]["failedCases"] > 0
+    assert "hotfix-tools-to-api" in failures and "local-overrides.yaml:33" in failures
+
+
+def test_an_unusable_fleet_file_is_reported_and_no_table_is_shown(tmp_path):
+    base = EXAMPLES / "org-baseline"
+    missing = tmp_path / "fleet.yaml"
+    page = client_for(base / "cluster", base / "policies", fleet_path=str(missing)).get("/check").text
+    status = unescape(re.search(r'id="fleet-status"[^>]*>(.*?)</p>', page, re.S).group(1))
+    assert "cannot be used" in status and str(missing) in page and 'id="fleet-table"' not in page
 
 
 def test_every_check_result_links_to_a_trace_with_the_same_verdict(org):

@@ -49,9 +49,12 @@ def create_app(workspace: Workspace, warm: bool = True) -> Starlette:
     def check_report(cluster):
         return checks.run_checks(cluster, workspace.test_paths)
 
+    def fleet_report(cluster):
+        return checks.run_fleet(workspace.fleet_path)
+
     if warm:
-        workspace.warm([("board", build_board), ("matrix", heatmap.compute), ("matrix-namespaces", ns_heat),
-                        ("check", check_report), ("lint", checks.run_lint)])
+        workspace.warm([("board", build_board), ("fleet", fleet_report), ("matrix", heatmap.compute),
+                        ("matrix-namespaces", ns_heat), ("check", check_report), ("lint", checks.run_lint)])
 
     def page(request: Request, name: str, status: int = 200, **context) -> Response:
         ws = workspace
@@ -135,7 +138,7 @@ def create_app(workspace: Workspace, warm: bool = True) -> Starlette:
         view = workspace.derived("check", check_report)
         # lint can take long on big clusters: show the page now, the findings when they are ready
         findings = workspace.derived("lint", checks.run_lint) if workspace.ready("lint") or not warm else None
-        fleet = checks.fleet_view(workspace.fleet_path)
+        fleet = workspace.derived("fleet", fleet_report) if workspace.fleet_path else checks.run_fleet(None)
         return page(request, "check.html", check=view, findings=findings, fleet=fleet,
                     trace_query=checks.trace_query)
 

@@ -2,19 +2,20 @@
 
 Tests are those among the inputs plus ``--tests``, run by ``api.check`` exactly as
 ``tierwall check`` runs them; findings come from ``api.lint``. The fleet compliance table
-needs the fleet engine (``tierwall fleet check``); when this build has none, the page says
-so rather than showing anything that looks like a fleet result.
+is ``tierwall.fleet.check_fleet``'s report (what ``tierwall fleet check -o json`` prints), cut
+into rows and cells by the fleet report module's own ``cell`` and ``failure_lines``.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 from .. import api
 from ..cluster import Cluster
 from ..errors import Diagnostic, Diagnostics, InputError, UsageError
 from ..expect import CheckReport
+from ..fleet import check_fleet
+from ..fleet.report import cell, failure_lines
 
 
 @dataclass
@@ -63,29 +64,60 @@ def run_lint(cluster: Cluster):
     return api.lint(cluster)
 
 
+FLEET_EXECUTOR = "serial"
+"""The server checks a fleet's clusters one after the other, in its background thread: forking
+worker processes from a threaded server is not safe (``tierwall fleet check`` uses processes)."""
+
+
+@dataclass
+class FleetRow:
+    cluster: str
+    groups: list[str]
+    status: str
+    cells: list[tuple[str, str]]
+    """(text, css class) per test: ``✓ 5/5``, ``✗ 1/2``, ``·`` (not in the cluster's groups), ``error``."""
+    delivery: str
+
+
 @dataclass
 class FleetView:
     path: str | None
-    available: bool
     message: str
-    result: object = None
+    report: dict | None = None
+    rows: list[FleetRow] = field(default_factory=list)
+    failures: list[tuple[str, dict, dict]] = field(default_factory=list)
+    """(cluster, case, failing pair) — the pair in ``check -o json``'s result shape."""
+    errors: list[Diagnostic] = field(default_factory=list)
+    """Fleet-level input errors (the Fleet file, policy sets, tests): no cluster ran."""
 
 
-def fleet_engine():
-    """The fleet module's check function, or ``None`` when this build has no fleet engine."""
-    try:
-        module = importlib.import_module("tierwall.fleet")
-    except ImportError:
-        return None
-    return getattr(module, "check_fleet", None) or getattr(module, "check", None)
+def _delivery(delivery: dict | None) -> str:
+    if not delivery:
+        return "—"
+    parts = [f"{delivery['delivered']} objects"]
+    for key in ("drifted", "pruned", "orphaned"):
+        if delivery.get(key):
+            parts.append(f"{len(delivery[key])} {key}")
+    return ", ".join(parts)
 
 
-def fleet_view(path: str | None) -> FleetView:
+def run_fleet(path: str | None) -> FleetView:
+    """The clusters × tests compliance table of ``tierwall fleet check PATH``."""
     if path is None:
-        return FleetView(None, False, "")
-    if fleet_engine() is None:
-        return FleetView(path, False, f"Fleet mode is unavailable: this build of tierwall has no fleet engine "
-                                      f"(tierwall fleet check), so {path} is not evaluated. No fleet results are "
-                                      f"shown.")
-    return FleetView(path, False, f"Fleet mode: the fleet engine is present but this UI does not read its "
-                                  f"results yet; run `tierwall fleet check` for {path}.")
+        return FleetView(None, "")
+    try:
+        report = check_fleet(path, executor=FLEET_EXECUTOR)
+    except InputError as exc:
+        return FleetView(path, f"The fleet file {path} cannot be used; no cluster was checked.",
+                         errors=list(exc.diagnostics))
+    except UsageError as exc:
+        return FleetView(path, str(exc))
+    css = {"green": "ok", "bold red": "fail", "dim": "absent"}
+    rows = [FleetRow(r["cluster"], r["groups"], r["status"],
+                     [(text, css.get(style, "")) for text, style in
+                      (cell(r, t) for t in report["tests"])], _delivery(r.get("delivery")))
+            for r in report["clusters"]]
+    s = report["summary"]
+    message = (f"{s['clusters']} clusters: {s['passed']} compliant, {s['failed']} failing, {s['errors']} with "
+               f"unusable input; {s['failedCases']} of {s['cases']} cases failed")
+    return FleetView(path, message, report, rows, failure_lines(report))

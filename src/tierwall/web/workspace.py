@@ -93,7 +93,7 @@ class Workspace:
     def reload(self) -> bool:
         """Rebuild from the inputs; on errors keep the previous generation. True on success."""
         with self._lock:
-            self._signature = _signature(self.paths + self.test_paths)
+            self._signature = _signature(self._watched())
             self._checked = time.monotonic()
             diags = Diagnostics()
             stdin = [self._stdin_text] if self._stdin_text is not None else []
@@ -115,13 +115,18 @@ class Workspace:
         self._start_warming()
         return True
 
+    def _watched(self) -> list[str]:
+        """Inputs whose change triggers a reload: ``-f``, ``--tests`` and the Fleet file itself
+        (not the clusters' sources it names)."""
+        return self.paths + self.test_paths + ([self.fleet_path] if self.fleet_path else [])
+
     def refresh(self) -> None:
         """Reload when an input file changed since the last look (at most every ``poll_seconds``)."""
         now = time.monotonic()
         if now - self._checked < self.poll_seconds:
             return
         self._checked = now
-        if _signature(self.paths + self.test_paths) != self._signature:
+        if _signature(self._watched()) != self._signature:
             self.reload()
 
     # --- derived views ---------------------------------------------------------------------
