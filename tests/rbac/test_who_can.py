@@ -62,3 +62,61 @@ def test_text_view_and_bad_subject():
     assert "NetworkPolicy in tier securityops" in r.stdout and "Group/dev-team" in r.stdout
     r = CliRunner().invoke(cli, ["who-can", "-f", str(EXAMPLE), "--subject", "Team/x"])
     assert r.exit_code == 2 and "Group/NAME" in r.output
+
+
+def test_calico_tier_rights_by_tier(tmp_path):
+    """Calico's API server: `get` on the tier and the verb on tier.networkpolicies named TIER.*."""
+    objs = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: security}
+spec: {order: 100}
+---
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: app}
+spec: {order: 500}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: app-tier}
+rules:
+- {apiGroups: [projectcalico.org], resources: [tiers], resourceNames: [app], verbs: [get]}
+- {apiGroups: [projectcalico.org], resources: [tier.networkpolicies], resourceNames: ["app.*"], verbs: [create, update]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: app-tier}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: app-tier}
+subjects: [{kind: Group, name: app-team}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: no-tier-get}
+rules:
+- {apiGroups: [projectcalico.org], resources: [tier.networkpolicies], resourceNames: ["security.*"], verbs: [create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: no-tier-get}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: no-tier-get}
+subjects: [{kind: Group, name: sneaky}]
+"""
+    path = tmp_path / "calico.yaml"
+    path.write_text(objs)
+    r = CliRunner().invoke(cli, ["who-can", "-f", str(path), "-o", "json", "--dialect", "calico"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    app = _find(report, resource="networkpolicies.projectcalico.org", namespace="team", tier="app")
+    sec = _find(report, resource="networkpolicies.projectcalico.org", namespace="team", tier="security")
+    assert "Group/app-team" in _subjects(app, "create") and "Group/app-team" in _subjects(app, "update")
+    assert "Group/app-team" not in _subjects(app, "delete")
+    assert "Group/app-team" not in _subjects(sec, "create")
+    assert "Group/sneaky" not in _subjects(sec, "create")  # no get on the tier
+    grants = {g["role"] for row in app["verbs"]["create"] if row["subject"]["name"] == "app-team"
+              for g in row["grants"]}
+    assert grants == {"ClusterRole/app-tier", "ClusterRole/calico-tiered-policy-passthrough"}

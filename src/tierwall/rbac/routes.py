@@ -34,7 +34,10 @@ NAME = "tierwall-witness"
 ANTREA_API = "crd.antrea.io/v1beta1"
 MAX_DONORS = 12
 """Label sets tried per relabelled object: enough for every distinct set in a small cluster,
-bounded so that a large one keeps the search short (the report says when it was bounded)."""
+bounded so that a large one keeps the search short (docs/rbac.md states the bound)."""
+MAX_PODS = 4
+"""Pods relabelled per end of a case: a selector case may fan out to hundreds of pods, and
+pods with the same labels in one namespace give the same answers."""
 
 
 @dataclass
@@ -205,9 +208,20 @@ def _with_template_labels(raw: RawObject, labels: dict[str, str]) -> dict:
     return {**data, "spec": spec}
 
 
+def _distinct(pods: list[Pod]) -> list[Pod]:
+    """One pod per (namespace, labels), at most :data:`MAX_PODS`."""
+    seen, out = set(), []
+    for p in pods:
+        key = (p.namespace, tuple(sorted(p.labels.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out[:MAX_PODS]
+
+
 def pod_labels(ctx: CaseContext) -> Iterator[Witness]:
     inv = ctx.cluster.inventory
-    for pod in ctx.src_pods + ctx.dst_pods:
+    for pod in _distinct(ctx.src_pods) + _distinct(ctx.dst_pods):
         donors = _donor_labels([(p.key, p.labels) for p in inv.pods if p.key != pod.key], pod.labels)
         raw = ctx.raw("Pod", pod.namespace, pod.name) if not pod.synthesized_from else _workload_raw(ctx, pod)
         if raw is None:
