@@ -54,6 +54,10 @@ def test_policy_opens_its_yaml_at_its_line(org):
     highlighted = _text("".join(re.findall(r'<span id="L\d+" class="line hl">(.*?)\n</span>', page.text, re.S)))
     assert "name: isolate-app-namespaces" in highlighted
     assert "name: allow-cluster-dns" not in highlighted  # the previous object in the same file
+    first = org.get(re.search(r'href="(/policy/\d+)">[^<]*ClusterNetworkPolicy/allow-cluster-dns', board).group(1))
+    lines = re.findall(r'<span id="L\d+" class="line hl">(.*?)\n</span>', first.text, re.S)
+    assert "kind: ClusterNetworkPolicy" in _text(lines[1]) and "kube-dns" in _text(lines[-1])
+    assert not any("---" in line or "# 2." in line for line in lines)  # not the next object's lead-in
     assert org.get("/policy/999").status_code == 404
 
 

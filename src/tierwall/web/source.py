@@ -42,4 +42,10 @@ def read_source(gen: Generation, file: str, line: int | None = None) -> SourceVi
     except (OSError, UnicodeDecodeError):
         return None
     start, end = object_extent(gen, file, line)
-    return SourceView(file, lines, start, end if end is not None else (len(lines) if start else None))
+    if start is not None:
+        end = end if end is not None else len(lines)
+        # the separator and the next object's leading comments belong to the next object
+        while end > start and (not lines[end - 1].strip() or lines[end - 1].strip() == "---"
+                               or lines[end - 1].lstrip().startswith("#")):
+            end -= 1
+    return SourceView(file, lines, start, end)
