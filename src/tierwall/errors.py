@@ -18,6 +18,17 @@ from enum import Enum
 from .origin import Origin
 
 
+MESSAGE_MAX = 2000
+"""Longest diagnostic message kept: a value quoted from hostile input (a 300 MB alias
+expansion) must not become a 300 MB error."""
+
+
+def clip(value: object, limit: int = 200) -> str:
+    """``str(value)`` cut to ``limit`` characters for quoting in a message."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -48,13 +59,13 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def error(self, origin: Origin, message: str, code: str = "TW100") -> None:
-        self.items.append(Diagnostic(Severity.ERROR, code, message, origin))
+        self.items.append(Diagnostic(Severity.ERROR, code, clip(message, MESSAGE_MAX), origin))
 
     def warning(self, origin: Origin, message: str, code: str = "TW200") -> None:
-        self.items.append(Diagnostic(Severity.WARNING, code, message, origin))
+        self.items.append(Diagnostic(Severity.WARNING, code, clip(message, MESSAGE_MAX), origin))
 
     def info(self, origin: Origin, message: str, code: str = "TW300") -> None:
-        self.items.append(Diagnostic(Severity.INFO, code, message, origin))
+        self.items.append(Diagnostic(Severity.INFO, code, clip(message, MESSAGE_MAX), origin))
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -17,6 +17,7 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW108": ("no such kind in a known API group", "error",
               "fix the kind's spelling (the did-you-mean names the kinds the group has)"),
     "TW107": ("tier priority reserved", "error", "move the user Tier off priority 220 (see Antrea's migration steps)"),
+    "TW109": ("duplicate key", "error", "remove one of the two keys (the API server refuses duplicate fields)"),
     # errors: what the API server / admission webhooks refuse (one code per dialect)
     "TW110": ("invalid field", "error", "fix the field as the message says"),
     "TW111": ("Kubernetes API validation", "error", "the API server would refuse this NetworkPolicy"),
@@ -36,6 +37,8 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "TW200": ("warning", "warning", ""),
     "TW201": ("empty directory", "warning", "check the path"),
     "TW202": ("declared twice", "warning", "the last declaration wins"),
+    "TW208": ("symbolic link loop", "warning", "remove the link that leads back into the directory"),
+    "TW209": ("duplicate pod IP", "warning", "give each pod its own status.podIP"),
     "TW203": ("unknown node", "warning", "add the Node objects (node-local rules and node peers need them)"),
     "TW204": ("endpoints without a Service", "warning", "add the Service"),
     "TW205": ("pod without an address", "warning", "give the pod an IP or a node with a podCIDR"),

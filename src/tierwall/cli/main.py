@@ -4,6 +4,8 @@ used, so ``tierwall check`` does not pay for numpy, the matrix engine or the lab
 from __future__ import annotations
 
 import importlib
+import sys
+import traceback
 
 import click
 
@@ -18,7 +20,38 @@ COMMANDS = {
 """Command name → ``module:attribute`` under ``tierwall.cli.commands``."""
 
 
+EXIT_INTERNAL = 3
+"""Exit code of a bug in tierwall: never 1 ("a check failed") nor 2 ("your input is unusable")."""
+
+_PASS_THROUGH = (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit, SystemExit,
+                 KeyboardInterrupt)
+
+
+def _verbose(args: list[str]) -> bool:
+    return any(a in ("-v", "--verbose") or (a.startswith("-") and not a.startswith("--") and "v" in a[1:]
+                                            and a[1:].isalpha()) for a in args)
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        """The one top-level guard: an exception nobody meant to raise is an internal error
+        (exit 3, one line; the traceback only with -v), so a crash is never read as a failed
+        check (1) or as bad input (2)."""
+        args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - this is the guard
+            what = "out of memory" if isinstance(exc, MemoryError) else f"{type(exc).__name__}: {exc}"
+            if len(what) > 300:
+                what = what[:300] + "…"
+            if _verbose(args):
+                traceback.print_exc(file=sys.stderr)
+            hint = "" if _verbose(args) else " (run again with -v for the traceback)"
+            click.echo(f"internal error, please report: {what}{hint}", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

@@ -10,6 +10,7 @@ import ipaddress
 import re
 from typing import Any
 
+from ..errors import clip
 from ..load import ObjectReader
 from ..model import IPBlockPeer, PortMatch
 
@@ -17,9 +18,18 @@ _SVC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 
 def parse_cidr(r: ObjectReader, value: Any, path: tuple):
+    """A CIDR with its prefix length: the API server (``ValidateCIDR``), Antrea's webhook, the
+    AdminNetworkPolicy CEL ``isCIDR()`` and Cilium's CIDR pattern all refuse a bare address."""
     if not isinstance(value, str) or not value:
-        r.error(path, f"{value!r} is not a CIDR")
+        r.error(path, f"{clip(repr(value))} is not a CIDR")
         return None
+    if "/" not in value:
+        try:
+            bits = 32 if ipaddress.ip_address(value).version == 4 else 128
+            r.error(path, f"{value!r} has no prefix length; the API server refuses it (write {value}/{bits})")
+            return None
+        except ValueError:
+            pass
     try:
         return ipaddress.ip_network(value, strict=False)
     except ValueError:

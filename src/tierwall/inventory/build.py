@@ -6,6 +6,7 @@ imply undeclared namespaces, attach Endpoints, then assign addresses to whatever
 
 from __future__ import annotations
 
+from ..addresses import canonical_ip
 from ..errors import Diagnostics
 from ..load import RawObject
 from ..origin import BUILTIN
@@ -89,6 +90,7 @@ def build_inventory(raws: list[RawObject], diags: Diagnostics, pod_cidr: str | N
         if not pod.ips:
             diags.warning(pod.origin, "pod has no IP and none could be assigned", "TW205")
     inv.pods = sorted(pods, key=lambda p: (p.namespace, p.name))
+    _warn_shared_ips(inv.pods, diags)
 
     for raw in raws:
         if raw.namespace and raw.namespace not in inv.namespaces:
@@ -98,6 +100,21 @@ def build_inventory(raws: list[RawObject], diags: Diagnostics, pod_cidr: str | N
             imply_namespace(inv, pod.namespace, None, diags)
     inv.reindex()
     return inv
+
+
+def _warn_shared_ips(pods: list[Pod], diags: Diagnostics) -> None:
+    """Two pods with their own network namespace never share an address in a real cluster (the
+    API server does not check it; IPAM guarantees it): a verdict on the address would apply to
+    whichever pod tierwall read last, so say so."""
+    owner: dict[str, Pod] = {}
+    for pod in pods:
+        if pod.host_network:
+            continue
+        for ip in dict.fromkeys(canonical_ip(i) for i in pod.ips):
+            first = owner.setdefault(ip, pod)
+            if first is not pod:
+                diags.warning(pod.origin, f"pod IP {ip} is also the IP of pod {first.key} ({first.origin}); "
+                              f"flows to that address are ambiguous", "TW209")
 
 
 def imply_namespace(inv: Inventory, name: str, raw: RawObject | None, diags: Diagnostics) -> None:

@@ -13,6 +13,7 @@ from ..addresses import parse_ip
 from ..errors import Diagnostics
 from ..load import ObjectReader, RawObject
 from .objects import NAMESPACE_NAME_LABEL, ContainerPort, Namespace, Node, Pod, Service, ServicePort
+from .validate import label_key_problem, label_value_problem
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 TOP_LEVEL = {"apiVersion", "kind", "metadata", "spec", "status"}
@@ -34,7 +35,14 @@ def labels_of(r: ObjectReader, md: dict | None, path: tuple) -> dict[str, str]:
     if not isinstance(labels, dict):
         r.error(path + ("labels",), "labels must be a mapping")
         return {}
-    return {str(k): "" if v is None else str(v) for k, v in labels.items()}
+    out = {}
+    for k, v in labels.items():
+        problem = label_key_problem(k) or label_value_problem(k, v)
+        if problem:
+            r.error(path + ("labels", str(k)), problem, "TW116")
+            continue
+        out[k] = "" if v is None else v
+    return out
 
 
 def parse_namespace(raw: RawObject, diags: Diagnostics) -> Namespace | None:

@@ -38,21 +38,38 @@ def kustomization_file(folder: Path) -> Path | None:
     return None
 
 
-def split_tree(root: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[Path]]:
+def split_tree(root: Path, suffixes: tuple[str, ...], diags=None) -> tuple[list[Path], list[Path]]:
     """``(folders to build with kustomize, plain files to read)`` under ``root``.
 
     A folder holding a kustomization is one unit: its files are Kustomize's to interpret.
+    Symbolic links to directories are followed, each real directory once: a link back into
+    what is already being read (a loop) is a warning in ``diags``, never an endless walk.
     """
     builds: list[Path] = []
     files: list[Path] = []
-    for current, dirs, names in os.walk(root):
+    seen: set[str] = set()
+    for current, dirs, names in os.walk(root, followlinks=True):
         here = Path(current)
+        real = os.path.realpath(current)
+        if real in seen:
+            dirs[:] = []
+            if diags is not None:
+                diags.warning(Origin(file=str(here)), f"symbolic link loop: {here} leads back to {real}, "
+                              f"already read; skipped", "TW208")
+            continue
+        seen.add(real)
         if kustomization_file(here) is not None:
             builds.append(here)
             dirs[:] = []
             continue
         dirs.sort()
-        files.extend(here / n for n in names if Path(n).suffix.lower() in suffixes)
+        for n in names:
+            p = here / n
+            if p.suffix.lower() in suffixes:
+                if p.is_file():
+                    files.append(p)
+                elif p.is_symlink() and diags is not None:  # dangling, or a link to itself
+                    diags.warning(Origin(file=str(p)), "symbolic link leads nowhere (or to itself); skipped", "TW208")
     return sorted(builds), sorted(files)
 
 

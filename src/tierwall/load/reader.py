@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from ..errors import Diagnostics
+from ..errors import Diagnostics, clip
 from ..origin import Origin
 from . import kustomize
 
@@ -122,6 +122,18 @@ def format_path(path: Iterable[str | int]) -> str:
     return out
 
 
+def _read_stdin(stdin, diags: Diagnostics) -> str | None:
+    """Standard input as UTF-8 text (bytes that are not UTF-8 are an error naming the offset)."""
+    stream = stdin if stdin is not None else sys.stdin
+    try:
+        raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+        return raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        diags.error(Origin(file="-"), f"standard input is not UTF-8 text (byte {exc.start}: "
+                    f"{exc.object[exc.start:exc.start + 1]!r})", "TW101")
+        return None
+
+
 def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[RawObject]:
     """Read every path (file, directory, or ``-`` for stdin) into raw objects.
 
@@ -139,8 +151,9 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
             objects.extend(read_live(spec, diags))
             continue
         if spec == "-":
-            stream = stdin if stdin is not None else sys.stdin
-            objects.extend(load_text(stream.read(), "-", diags))
+            text = _read_stdin(stdin, diags)
+            if text is not None:
+                objects.extend(load_text(text, "-", diags))
             continue
         path = Path(spec)
         if not path.exists():
@@ -150,7 +163,7 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
         if is_snapshot(path):  # objects keep their cluster origins (tierwall snapshot)
             objects.extend(read_snapshot(path, diags, load_text))
             continue
-        builds, files = kustomize.split_tree(path, SUFFIXES) if path.is_dir() else ([], [path])
+        builds, files = kustomize.split_tree(path, SUFFIXES, diags) if path.is_dir() else ([], [path])
         if path.is_dir() and not files and not builds:
             diags.warning(Origin(file=spec), "directory holds no .yaml, .yml or .json file", "TW201")
         for folder in builds:  # a folder with a kustomization.yaml is read as kustomize builds it
@@ -183,11 +196,13 @@ def _git_files(spec: str, diags: Diagnostics) -> list[tuple[str, str]]:
     try:
         prefix = git("rev-parse", "--show-prefix").strip()
         full = str(Path(prefix) / path) if path != "." else prefix.rstrip("/") or "."
-        kind = git("cat-file", "-t", f"{rev}:{full}" if full != "." else f"{rev}:").strip()
+        # --end-of-options: a revision such as "--output=FILE" is a revision, never an option
+        kind = git("cat-file", "-t", "--end-of-options", f"{rev}:{full}" if full != "." else f"{rev}:").strip()
         if kind == "blob":
-            return [(spec, git("show", f"{rev}:{full}"))]
-        names = git("ls-tree", "-r", "--name-only", rev, "--", full if full != "." else "").splitlines()
-        return [(f"git:{rev}:{name}", git("show", f"{rev}:{name}")) for name in sorted(names)
+            return [(spec, git("show", "--end-of-options", f"{rev}:{full}"))]
+        names = git("ls-tree", "-r", "--name-only", "--end-of-options", rev, "--",
+                    full if full != "." else "").splitlines()
+        return [(f"git:{rev}:{name}", git("show", "--end-of-options", f"{rev}:{name}")) for name in sorted(names)
                 if name.lower().endswith(SUFFIXES)]
     except (subprocess.CalledProcessError, OSError) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
@@ -210,14 +225,23 @@ def load_text(text: str, filename: str, diags: Diagnostics) -> list[RawObject]:
     try:
         while loader.check_node():
             node = loader.get_node()
-            data = _construct(node, loader)
+            duplicates: list = []
+            data = _construct(node, loader, duplicates)
+            for key, first, second in duplicates:
+                diags.error(Origin(file=filename, doc=doc, line=second.start_mark.line + 1),
+                            f"duplicate key {clip(key)!r} (first at line {first.start_mark.line + 1}); "
+                            f"the API server refuses duplicate fields", "TW109")
             out.extend(_unpack(data, node, filename, doc, diags))
             doc += 1
+    except InputTooComplex as exc:
+        diags.error(Origin(file=filename, doc=doc, line=exc.problem_mark.line + 1), exc.problem, "TW102")
+    except RecursionError:  # nesting deep enough to exhaust the composer before our bound
+        diags.error(Origin(file=filename, doc=doc), f"nesting deeper than {MAX_DEPTH} levels; refused", "TW102")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        diags.error(Origin(file=filename, doc=doc, line=line), f"invalid YAML: {problem}", "TW102")
+        diags.error(Origin(file=filename, doc=doc, line=line), f"invalid YAML: {clip(problem)}", "TW102")
     finally:
         loader.dispose()
         gc.freeze()  # what was loaded stays: keep it out of every later collection
@@ -229,51 +253,128 @@ def load_text(text: str, filename: str, diags: Diagnostics) -> list[RawObject]:
 _STR, _NULL, _INT, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:int", \
     "tag:yaml.org,2002:map"
 
+MAX_DEPTH = 100
+"""Deepest nesting read (Kubernetes objects stay far below it): deeper is refused, never a crash."""
 
-def _construct(node: Any, loader: Any) -> Any:
+MAX_ALIAS_NODES = 100_000
+"""How many nodes aliases may add by repetition in one document: a "billion laughs" is refused
+at the alias that crosses it, long before the repeated structure is walked anywhere."""
+
+NOISE = {"metadata": frozenset({"managedFields"}),
+         "status": frozenset({"conditions", "containerStatuses", "initContainerStatuses",
+                              "ephemeralContainerStatuses", "resourceClaimStatuses"})}
+"""Fields dropped while reading (parent key → keys): nothing tierwall reads, and most of the
+bytes of a ``kubectl get -o yaml`` dump. Their nodes are dropped too, so neither stays alive."""
+
+
+class InputTooComplex(yaml.YAMLError):
+    """Nesting or alias expansion past the bounds above (``problem_mark`` says where)."""
+
+    def __init__(self, problem: str, mark: Any):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
+def _construct(node: Any, loader: Any, duplicates: list | None = None) -> Any:
     """Node tree → plain data, as SafeConstructor would build it, but without its per-node
     bookkeeping: the common tags are converted inline and everything else (merge keys, YAML
-    1.1 number forms, floats, timestamps) is handed to the constructor itself."""
+    1.1 number forms, floats, timestamps) is handed to the constructor itself.
+
+    While building it also bounds the input: nesting deeper than ``MAX_DEPTH`` and aliases
+    that would repeat more than ``MAX_ALIAS_NODES`` nodes raise :class:`InputTooComplex`; a key
+    given twice in one mapping is recorded in ``duplicates`` as (key, first node, second node)
+    (the API server refuses duplicate fields; YAML loaders silently keep the last).
+    """
     memo: dict[int, Any] = {}
+    sizes: dict[int, int] = {}
+    repeated = 0
     scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
 
-    def build(n: Any) -> Any:
+    def build(n: Any, depth: int, parent: str = "") -> tuple[Any, int]:
+        nonlocal repeated
         if n.__class__ is scalar:  # scalars are immutable: an alias may simply be rebuilt
             tag, value = n.tag, n.value
             if tag == _STR:
-                return value
+                return value, 1
             if tag == _NULL:
-                return None
+                return None, 1
             if tag == _INT and value.isdigit() and (value == "0" or value[0] != "0"):
-                return int(value)
+                return int(value), 1
             if tag.startswith("tag:yaml.org,2002:"):
-                return loader.construct_object(n, deep=True)
-            return value  # an application tag (e.g. !Ref): keep the text
+                return loader.construct_object(n, deep=True), 1
+            return value, 1  # an application tag (e.g. !Ref): keep the text
         key = id(n)
-        if key in memo:
-            return memo[key]  # an alias of a collection: the same object, as the constructor gives
+        if key in memo:  # an alias of a collection: the same object, as the constructor gives
+            repeated += sizes.get(key, 1)
+            if repeated > MAX_ALIAS_NODES:
+                raise InputTooComplex(f"aliases repeat more than {MAX_ALIAS_NODES} nodes (an alias bomb?); "
+                                      f"refused", n.start_mark)
+            return memo[key], sizes.get(key, 1)
+        if depth > MAX_DEPTH:
+            raise InputTooComplex(f"nesting deeper than {MAX_DEPTH} levels; refused", n.start_mark)
+        size = 1
         if n.__class__ is sequence:
             out: list = []
             memo[key] = out
-            out.extend(build(v) for v in n.value)
-            return out
+            for v in n.value:
+                item, sub = build(v, depth + 1)
+                out.append(item)
+                size += sub
+            sizes[key] = size
+            return out, size
         pairs = n.value
         for k, _ in pairs:
             if k.tag == "tag:yaml.org,2002:merge":
+                _bound_merge(n, depth)
                 data = loader.construct_object(n, deep=True)
                 memo[key] = data
-                return data
+                return data, 1
         mapping: dict = {}
         memo[key] = mapping
-        for k, v in pairs:
-            kk = build(k)
+        noise = NOISE.get(parent)
+        first: dict | None = {} if duplicates is not None else None
+        kept = None
+        for i, (k, v) in enumerate(pairs):
+            kk, _ = build(k, depth + 1)
+            if noise is not None and kk in noise:
+                if kept is None:
+                    kept = pairs[:i]
+                continue
+            if kept is not None:
+                kept.append((k, v))
             try:
-                mapping[kk] = build(v)
+                if first is not None:
+                    if kk in mapping:
+                        duplicates.append((kk, first[kk], k))
+                    first[kk] = k
+                mapping[kk], sub = build(v, depth + 1, kk if isinstance(kk, str) else "")
             except TypeError:  # an unhashable key: let the constructor report it
                 raise yaml.constructor.ConstructorError(None, None, "found unhashable key", k.start_mark)
-        return mapping
+            size += sub
+        if kept is not None:
+            n.value = kept  # the dropped fields' nodes go too
+        sizes[key] = size
+        return mapping, size
 
-    return build(node)
+    return build(node, 0)[0]
+
+
+def _bound_merge(node: Any, depth: int) -> None:
+    """Merge keys are constructed by PyYAML itself: bound their expansion first (an iterative
+    walk counting every node as it would be copied)."""
+    count, stack = 0, [(node, depth)]
+    while stack:
+        n, d = stack.pop()
+        count += 1
+        if count > MAX_ALIAS_NODES:
+            raise InputTooComplex(f"merge keys and aliases repeat more than {MAX_ALIAS_NODES} nodes; refused",
+                                  n.start_mark)
+        if d > MAX_DEPTH:
+            raise InputTooComplex(f"nesting deeper than {MAX_DEPTH} levels; refused", n.start_mark)
+        if isinstance(n, yaml.SequenceNode):
+            stack.extend((v, d + 1) for v in n.value)
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend((x, d + 1) for kv in n.value for x in kv)
 
 
 def _unpack(data: Any, node: Any, filename: str, doc: int, diags: Diagnostics) -> list[RawObject]:

@@ -24,6 +24,7 @@ from rich.table import Table
 from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult, port_ranges
 from ..engine.outside import INTERNET, uncovered
 from ..model import IPBlockPeer, ServicePeer
+from .dot import quote
 
 API_VERSION = "tierwall.dev/v1alpha2"
 """v1alpha2 (issue 12): verdict rows with port ranges instead of one matrix per port class."""
@@ -321,7 +322,7 @@ def render_matrix_dot(result: MatrixResult, by: str) -> str:
     rows = result.row_ranges()
     lines = ["digraph connectivity {", "  rankdir=LR;", '  node [shape=box, style=rounded, fontname="Helvetica"];']
     for name in groups:
-        lines.append(f'  "{name}";')
+        lines.append(f"  {quote(name)};")
     edges: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for s, d, r, n in entries:
         if by in ("pod", "class") and s == d:
@@ -333,7 +334,8 @@ def render_matrix_dot(result: MatrixResult, by: str) -> str:
             continue
         full = len(parts) == 1
         label = "; ".join(text if full else f"{text} ({n}/{int(total[s, d])})" for text, n in allowed)
-        lines.append(f'  "{groups[s]}" -> "{groups[d]}" [label="{label}", style={"solid" if full else "dashed"}];')
+        lines.append(f"  {quote(groups[s])} -> {quote(groups[d])} [label={quote(label)}, "
+                     f"style={'solid' if full else 'dashed'}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

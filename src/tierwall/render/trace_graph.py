@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ..engine.result import PathTrace, SideTrace, StageStep, TraceResult
 from ..errors import UsageError
 from ..model import Verdict
+from .dot import quote
 
 COLUMN, ROW = 280, 120
 """Pixels between graph columns (steps along a path) and rows (Service endpoints)."""
@@ -187,24 +188,20 @@ _DOT_STYLE = {
 }
 
 
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
 def to_dot(g: TraceGraph) -> str:
     """Graphviz DOT text: left to right, the deciding node bold with a yellow fill."""
-    lines = ["digraph traceflow {", "  rankdir=LR;", f"  label={_q(g.title + '  verdict: ' + g.verdict)};",
+    lines = ["digraph traceflow {", "  rankdir=LR;", f"  label={quote(g.title + '  verdict: ' + g.verdict)};",
              "  labelloc=t;", '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];']
     for n in g.nodes:
         style = _DOT_STYLE[n.kind]
         if n.decider:
             style = 'shape=box, style="rounded,filled,bold", fillcolor="#fff3a3", penwidth=3'
         tooltip = "\n".join(n.detail + ([n.origin] if n.origin else []))
-        extra = f", tooltip={_q(tooltip)}" if tooltip else ""
-        lines.append(f"  {_q(n.id)} [label={_q(n.label)}, {style}{extra}];")
+        extra = f", tooltip={quote(tooltip)}" if tooltip else ""
+        lines.append(f"  {quote(n.id)} [label={quote(n.label)}, {style}{extra}];")
     for e in g.edges:
         color = ', color="#c62828", fontcolor="#c62828"' if e.kind == "drop" else ""
-        lines.append(f"  {_q(e.source)} -> {_q(e.target)} [label={_q(e.label)}{color}];")
+        lines.append(f"  {quote(e.source)} -> {quote(e.target)} [label={quote(e.label)}{color}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -246,10 +246,15 @@ def labels_used(node: Node) -> set[str]:
 
 # --- parser -----------------------------------------------------------------------------------
 
+MAX_NESTING = 64
+"""Deepest parenthesis nesting parsed: deeper is a SelectorError (exit 2), never a RecursionError."""
+
+
 class _Parser:
     def __init__(self, text: str):
         self.toks = _tokenize(text)
         self.pos = 0
+        self.depth = 0
 
     @property
     def tok(self) -> _Tok:
@@ -293,9 +298,7 @@ class _Parser:
             self.take()
             negations += 1
         node = self.primary()
-        for _ in range(negations):
-            node = Not(node)
-        return node
+        return Not(node) if negations % 2 else node  # !!x is x: no chain of Not to recurse through
 
     def primary(self) -> Node:
         tok = self.tok
@@ -303,8 +306,12 @@ class _Parser:
             self.take()
             return {"has": lambda: Has(tok.arg), "all": All, "global": Global}[tok.value]()
         if tok.kind == "lparen":
+            if self.depth >= MAX_NESTING:
+                raise SelectorError(f"parentheses nested deeper than {MAX_NESTING} levels", tok.col)
             self.take()
+            self.depth += 1
             node = self.or_expr()
+            self.depth -= 1
             if self.tok.kind != "rparen":
                 self.fail("expected ')'")
             self.take()
