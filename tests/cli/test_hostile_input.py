@@ -234,4 +234,6 @@ def test_dot_output_quotes_names(tmp_path):
     parsed = subprocess.run(["dot", "-Tplain"], input=r.stdout, capture_output=True, text=True)
     assert parsed.returncode == 0, parsed.stderr
     nodes = [line for line in parsed.stdout.splitlines() if line.startswith("node ")]
-    assert len(nodes) == 2  # the two pods, no node made up by the name
+    names = [line.split()[1] for line in nodes]
+    assert not {"evil", '"evil"', "x", '"x"'} & set(names), names  # no node made up by the name
+    assert sum(name.startswith('"x/') for name in names) == 2, names
