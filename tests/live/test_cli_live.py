@@ -73,3 +73,31 @@ def test_live_inventory_with_policies_from_files(serve, tmp_path):
     assert "Verdict  Drop" in mixed.stdout and "lock-db" in mixed.stdout and "db-from-web" not in mixed.stdout
     twice = _run("trace", "-f", "k8s://test-ctx", "-f", "k8s://test-ctx", *args)
     assert twice.exit_code == 2 and "declared twice" in twice.output
+
+
+def test_progress_counts_per_kind_on_a_terminal_only(serve):
+    import os
+    import pty
+    import subprocess
+    import sys
+    objs = small_cluster()
+    serve(Cluster(objs, groups=catalog_for(objs)))
+    master, slave = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "tierwall", "lint", "-f", "k8s://test-ctx"], stdout=subprocess.PIPE,
+                          stderr=slave, env=os.environ.copy(), timeout=120)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    text = shown.decode()
+    assert proc.returncode in (0, 1)
+    assert "reading k8s://test-ctx:" in text and "pods 3" in text and "namespaces 2" in text
+    piped = _run("lint", "-f", "k8s://test-ctx")
+    assert "reading k8s://" not in piped.stderr

@@ -148,3 +148,17 @@ def test_unusable_source_is_one_error(serve, case, monkeypatch, tmp_path):
                 "no-context": "context 'prod' is not in", "no-kubeconfig": "no kubeconfig at",
                 "bad-address": "unknown parameter 'nmespace'"}[case]
     assert expected in message and "\n" not in message
+
+
+def test_progress_shows_counts_while_a_long_list_pages(serve, monkeypatch):
+    import io
+    objs = small_cluster()
+    serve(Cluster(objs, groups=catalog_for(objs)))
+    monkeypatch.setattr(live_read, "PAGE_SIZE", 1)
+    stream = io.StringIO()
+    live_read.read_cluster("k8s://test-ctx", Diagnostics(), progress=live_read.Progress("test-ctx", stream))
+    shown = stream.getvalue()
+    assert "pods 1…" in shown and "pods 2…" in shown and shown.endswith("\n")
+    final = shown.rstrip().split("\r")[-1]
+    assert final.startswith("reading k8s://test-ctx: clustergroups.crd.antrea.io 0, clusternetworkpolicies.crd.antrea.io 1, ")
+    assert "networkpolicies.networking.k8s.io 1" in final and "pods 3" in final

@@ -87,7 +87,7 @@ def read_cluster(source: LiveSource | str, diags: Diagnostics, progress=None) ->
                                           f"namespaces are not part of the answers", CODE_PARTIAL)
         report = progress if progress is not None else Progress.for_stderr(conn.context)
         for res in resources:
-            items = _read_resource(conn, res, src.namespaces, diags, spec)
+            items = _read_resource(conn, res, src.namespaces, diags, spec, report)
             if items is not None:
                 live.resources.append(ResourceRead(res, items))
                 report.kind_done(res.name, len(items))
@@ -103,13 +103,13 @@ def read_cluster(source: LiveSource | str, diags: Diagnostics, progress=None) ->
 
 
 def _read_resource(conn: Connection, res: Resource, namespaces: tuple[str, ...], diags: Diagnostics,
-                   spec: str) -> list[dict] | None:
+                   spec: str, report: "Progress | None" = None) -> list[dict] | None:
     try:
         if res.kind == "Namespace" and namespaces:
             return [clean(_fill(conn.get(f"/api/v1/namespaces/{ns}"), res)) for ns in namespaces]
         if res.namespaced and namespaces:
             return [obj for ns in namespaces for obj in list_all(conn, res, ns)]
-        return list_all(conn, res)
+        return list_all(conn, res, on_page=(lambda n: report.page(res.name, n)) if report else None)
     except RequestError as exc:
         scope = f" -n {namespaces[0]}" if namespaces and res.namespaced else (" -A" if res.namespaced else "")
         if exc.status == 403:
@@ -123,8 +123,9 @@ def _read_resource(conn: Connection, res: Resource, namespaces: tuple[str, ...],
         return None
 
 
-def list_all(conn: Connection, res: Resource, namespace: str | None = None) -> list[dict]:
-    """Every object of ``res``, page by page; a list restarted once if its continue token expires (410)."""
+def list_all(conn: Connection, res: Resource, namespace: str | None = None, on_page=None) -> list[dict]:
+    """Every object of ``res``, page by page; a list restarted once if its continue token expires (410).
+    ``on_page(count so far)`` is called after each page (progress)."""
     for attempt in (1, 2):
         items: list[dict] = []
         token = None
@@ -134,6 +135,8 @@ def list_all(conn: Connection, res: Resource, namespace: str | None = None) -> l
                 page = conn.get(res.path(namespace), query)
                 items.extend(clean(_fill(obj, res)) for obj in page.get("items") or [] if isinstance(obj, dict))
                 token = (page.get("metadata") or {}).get("continue")
+                if on_page is not None and token:
+                    on_page(len(items))
                 if not token:
                     return items
         except RequestError as exc:
@@ -162,11 +165,18 @@ class Progress:
     def for_stderr(cls, context: str) -> "Progress":
         return cls(context, sys.stderr if sys.stderr.isatty() else None)
 
-    def kind_done(self, name: str, count: int) -> None:
-        self.parts.append(f"{name.split('.')[0]} {count}")
+    def _show(self, parts: list[str]) -> None:
         if self.stream is not None:
-            self.stream.write(f"\rreading k8s://{self.context}: {', '.join(self.parts)}\x1b[K")
+            self.stream.write(f"\rreading k8s://{self.context}: {', '.join(parts)}\x1b[K")
             self.stream.flush()
+
+    def page(self, name: str, count: int) -> None:
+        """A long list is under way: show its count so far (``pods 3500…``)."""
+        self._show(self.parts + [f"{name} {count}…"])
+
+    def kind_done(self, name: str, count: int) -> None:
+        self.parts.append(f"{name} {count}")
+        self._show(self.parts)
 
     def finish(self) -> None:
         if self.stream is not None and self.parts:
