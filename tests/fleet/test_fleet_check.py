@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from fleetkit import EXAMPLE, case, connectivity_test, deny_tools, fleet_file, small_cluster, write
 from tierwall.cli.main import cli
 from tierwall.errors import Diagnostics
+from tierwall.fleet import check_fleet
 from tierwall.fleet.check import check_job
 from tierwall.fleet.executor import run_map
 from tierwall.fleet.plan import plan_fleet
@@ -97,6 +98,10 @@ def test_processes_and_dask_give_identical_reports(tmp_path):
                                   protocol="tcp://", dashboard_address=None) as lc:
         seen = []
         dask = run_map(check_job, jobs, f"dask://{lc.scheduler_address.removeprefix('tcp://')}", seen.append)
+        # the whole command's report, cross-cluster round included
+        whole = check_fleet(str(EXAMPLE / "fleet.yaml"), f"dask://{lc.scheduler_address.removeprefix('tcp://')}")
+    assert json.dumps(whole) == json.dumps(check_fleet(str(EXAMPLE / "fleet.yaml"), "processes"))
+    assert any("crossCluster" in c for r in whole["clusters"] for c in r["cases"])
     assert json.dumps(processes, sort_keys=True) == json.dumps(serial, sort_keys=True)
     assert json.dumps(dask, sort_keys=True) == json.dumps(serial, sort_keys=True)
     assert seen == list(range(1, len(jobs) + 1))

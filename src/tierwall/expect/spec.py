@@ -59,8 +59,12 @@ class Case:
     """Subjects who must not be able to flip this case (``protectedFrom``; docs/rbac.md)."""
 
 
-def parse_tests(raws: list[RawObject], diags: Diagnostics) -> list[Case]:
-    """Every case of every ConnectivityTest object; errors name file, line and field."""
+def parse_tests(raws: list[RawObject], diags: Diagnostics, select=None) -> list[Case]:
+    """Every case of every ConnectivityTest object; errors name file, line and field.
+
+    ``select(entry)``: the case entry to parse in its place, or ``None`` to leave the case out
+    (fleets read cluster-qualified endpoints, ``cluster/ns/pod``, this way; line and index
+    stay those of the original case)."""
     cases: list[Case] = []
     for raw in raws:
         r = ObjectReader(raw, diags)
@@ -77,6 +81,8 @@ def parse_tests(raws: list[RawObject], diags: Diagnostics) -> list[Case]:
             continue
         test_name = raw.name or raw.origin.file
         for i, entry in enumerate(entries):
+            if select is not None and (entry := select(entry)) is None:
+                continue
             case = _case(r, entry, ("spec", "cases", i), test_name, i)
             if case is not None:
                 own = parse_protected(r, entry, ("spec", "cases", i))

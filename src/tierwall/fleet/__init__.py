@@ -13,7 +13,10 @@ def check_fleet(path, executor: str = "processes", clusters=(), progress=None) -
     ``path`` (or of a ``plan.Plan`` already read; docs/fleet.md). Raises InputError for fleet-level input errors; a cluster's own
     bad input is reported inside the report (status ``error``)."""
     from ..errors import Diagnostics
+    from dataclasses import replace
+
     from .check import check_job
+    from .cross import evaluate, instances, lookups_for
     from .executor import run_map
     from .plan import Plan, plan_fleet
     from .report import fleet_report
@@ -22,7 +25,11 @@ def check_fleet(path, executor: str = "processes", clusters=(), progress=None) -
     for name in clusters:
         plan.fleet.cluster(name)  # UsageError for a name that is not in the fleet
     jobs = [j for j in plan.jobs() if not clusters or j.cluster.name in clusters]
-    return fleet_report(plan.fleet.name, run_map(check_job, jobs, executor, progress))
+    need = lookups_for(instances(plan, jobs))
+    jobs = [replace(j, lookups=tuple(sorted(need.get(j.cluster.name, ()), key=str))) for j in jobs]
+    results = run_map(check_job, jobs, executor, progress)
+    evaluate(plan, jobs, results, executor, run_map)  # cross-cluster cases: a second round
+    return fleet_report(plan.fleet.name, results)
 
 
 __all__ = ["check_fleet"]

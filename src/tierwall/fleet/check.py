@@ -13,6 +13,7 @@ from ..errors import Diagnostics
 from ..expect import parse_tests, run_cases
 from ..load import load_text
 from .assemble import Assembly, assemble
+from .cross import is_cross, resolve_all
 from .guard import guarded, reported
 from .plan import TEST_KIND, ClusterJob
 
@@ -27,7 +28,9 @@ def check_job(job: ClusterJob) -> dict:
         out["delivery"] = delivery_summary(asm)
         cluster = load_cluster([], job.cluster.cni, diags=diags, extra=asm.effective)
         raws = [r for name, text in job.tests for r in load_text(text, name, diags) if r.kind == TEST_KIND]
-        cases = parse_tests(raws, diags)
+        cases = parse_tests(raws, diags, lambda entry: None if is_cross(entry, job.clusters) else entry)
+        if job.lookups:  # ends that other clusters' cross-cluster cases name here
+            out["addresses"] = resolve_all(cluster, job.lookups)
         report = run_cases(cluster.compiled, cases, diags)
         diags.raise_if_errors()
         out["cni"] = cluster.cni

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import Diagnostics
 from ..expect import parse_tests
 from ..load import load_text
+from .cross import is_cross, parse_cross
 from .deliver import Bundle
 from .sources import read_texts
 from .spec import ClusterSpec, Fleet, load_fleet
@@ -31,6 +32,10 @@ class ClusterJob:
     others: tuple[Bundle, ...]
     """Policy sets of the fleet this cluster does not receive (for prune)."""
     tests: tuple[tuple[str, str], ...]
+    clusters: frozenset[str] = frozenset()
+    """Every cluster name of the fleet (a case end ``CLUSTER/ns/pod`` is cross-cluster)."""
+    lookups: tuple[tuple, ...] = ()
+    """Ends other clusters' cross-cluster cases name in this cluster: (text, protocol, port)."""
 
 
 @dataclass
@@ -39,6 +44,8 @@ class Plan:
     bundles: dict[str, Bundle] = field(default_factory=dict)
     tests: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     """Group name → its ConnectivityTest files as text."""
+    cross: dict[str, list] = field(default_factory=dict)
+    """Group name → its cross-cluster cases (``fleet.cross.CrossCase``)."""
 
     def job(self, cluster: ClusterSpec) -> ClusterJob:
         groups = self.fleet.groups_of(cluster)
@@ -51,7 +58,7 @@ class Plan:
                 tests.setdefault(name, (name, text))  # a file shared by two groups runs once
         others = tuple(b for k, b in self.bundles.items() if k.startswith("policySet:") and k not in keys)
         return ClusterJob(cluster, tuple(g.name for g in groups), tuple(self.bundles[k] for k in keys), others,
-                          tuple(tests.values()))
+                          tuple(tests.values()), frozenset(c.name for c in self.fleet.clusters))
 
     def jobs(self) -> list[ClusterJob]:
         return [self.job(c) for c in self.fleet.clusters]
@@ -71,7 +78,11 @@ def plan_fleet(path: str, diags: Diagnostics) -> Plan:
         texts: list[tuple[str, str]] = []
         for test_path in group.tests:
             texts += read_texts(test_path, diags, group.origin.at(group.origin.field + ".tests"))
-        plan.tests[group.name] = tuple(_only_tests(texts, diags))
+        names = {c.name for c in fleet.clusters}
+        plan.tests[group.name] = tuple(_only_tests(texts, diags, names))
+        raws = [r for name, text in plan.tests[group.name] for r in load_text(text, name, Diagnostics())
+                if r.kind == TEST_KIND]
+        plan.cross[group.name] = parse_cross(raws, names, diags)
     for cs in fleet.central:
         plan.bundles[f"central:{cs.name}"] = Bundle.of_central(cs, read_texts(cs.path, diags, cs.origin))
     for bundle in plan.bundles.values():  # syntax errors in a shared folder concern every cluster
@@ -85,7 +96,7 @@ def plan_fleet(path: str, diags: Diagnostics) -> Plan:
     return plan
 
 
-def _only_tests(texts: list[tuple[str, str]], diags: Diagnostics) -> list[tuple[str, str]]:
+def _only_tests(texts: list[tuple[str, str]], diags: Diagnostics, clusters: set[str]) -> list[tuple[str, str]]:
     """Test files parse (errors now, once, not once per cluster) and hold only ConnectivityTests."""
     out = []
     for name, text in texts:
@@ -94,7 +105,7 @@ def _only_tests(texts: list[tuple[str, str]], diags: Diagnostics) -> list[tuple[
             if raw.kind != TEST_KIND:
                 diags.warning(raw.origin, f"{raw.kind} in a tests file is not a ConnectivityTest; ignored", "TW207")
         tests = [r for r in raws if r.kind == TEST_KIND]
-        parse_tests(tests, diags)
+        parse_tests(tests, diags, lambda entry: None if is_cross(entry, clusters) else entry)
         if tests:
             out.append((name, text))
     return out
