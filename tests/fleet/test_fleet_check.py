@@ -41,7 +41,7 @@ def test_text_markdown_and_junit_show_the_same_failure():
     text = _run(str(EXAMPLE / "fleet.yaml")).stdout
     assert "prod-us" in text and "✗ 1/2" in text and "hotfix-tools-to-api" in text
     md = _run(str(EXAMPLE / "fleet.yaml"), "-o", "md").stdout
-    assert "| **prod-us** | prod-clusters | ✓ 5/5 | · | ✗ 1/2 |" in md
+    assert "| **prod-us** | prod-clusters | ✓ 5/5 | · | · | ✗ 1/2 | ✓ 1/1 |" in md
     root = ET.fromstring(_run(str(EXAMPLE / "fleet.yaml"), "-o", "junit").stdout)
     assert root.get("failures") == "1"
     suite = next(s for s in root if s.get("name") == "prod-us")
