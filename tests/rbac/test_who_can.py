@@ -120,3 +120,18 @@ subjects: [{kind: Group, name: sneaky}]
     grants = {g["role"] for row in app["verbs"]["create"] if row["subject"]["name"] == "app-team"
               for g in row["grants"]}
     assert grants == {"ClusterRole/app-tier", "ClusterRole/calico-tiered-policy-passthrough"}
+
+
+def test_one_request_like_kubectl_auth_can_i():
+    def ask(*args):
+        r = CliRunner().invoke(cli, ["who-can", *args, "-f", str(EXAMPLE), "-o", "json"])
+        assert r.exit_code == 0, r.output
+        return {f"{a['subject']['kind']}/{a['subject']['name']}" for a in json.loads(r.stdout)["allowed"]}
+
+    assert ask("patch", "namespaces/dev-app") == {"Group/platform", "Group/system:masters"}
+    assert ask("patch", "namespaces/prod-app") == {"Group/system:masters"}
+    assert ask("create", "networkpolicies.crd.antrea.io", "-n", "dev-app") == \
+        {"Group/dev-team", "Group/security-admins", "Group/system:masters"}
+    assert ask("get", "pods", "-n", "prod-app", "--subresource", "log") == {"Group/prod-team", "Group/system:masters"}
+    r = CliRunner().invoke(cli, ["who-can", "create", "pods/x", "-f", str(EXAMPLE)])
+    assert r.exit_code == 2 and "has no name" in r.output

@@ -26,7 +26,22 @@ def parse_subject(text: str):
     raise UsageError(f"subject {text!r} is not Group/NAME, User/NAME or ServiceAccount/NAMESPACE/NAME")
 
 
+def parse_request(verb: str, resource: str, namespace: str | None, subresource: str | None):
+    """``VERB RESOURCE[.GROUP][/NAME]`` as ``kubectl auth can-i`` takes them."""
+    from ...rbac import Request
+    res, _, name = resource.partition("/")
+    plural, _, group = res.partition(".")
+    if not plural or not verb:
+        raise UsageError(f"{verb} {resource}: expected VERB RESOURCE[.GROUP][/NAME], e.g. create "
+                         f"networkpolicies.crd.antrea.io")
+    if name and verb == "create":
+        raise UsageError("a create request has no name (kubectl auth can-i create RESOURCE)")
+    ns = name if plural == "namespaces" and name else (namespace or "")
+    return Request(verb, group, plural, ns, name, subresource or "")
+
+
 @click.command("who-can")
+@click.argument("query", nargs=-1, metavar="[VERB RESOURCE[.GROUP][/NAME]]")
 @input_options
 @click.option("-n", "--namespace", default=None, help="Only targets in this namespace (and cluster-scoped ones).")
 @click.option("--tier", default=None, help="Only targets that land in this tier.")
@@ -34,12 +49,17 @@ def parse_subject(text: str):
               default=None, help="Only this dialect's objects (identity: namespace/pod labels, Services).")
 @click.option("--subject", "subjects", multiple=True, metavar="KIND/NAME",
               help="Ask about these subjects only (Group/NAME, User/NAME, ServiceAccount/NS/NAME). Repeatable.")
+@click.option("--subresource", default=None, help="With VERB RESOURCE: the subresource (e.g. log, scale).")
 @click.option("--no-cni-roles", is_flag=True,
               help="Do not assume the aggregation ClusterRoles the CNI ships (Antrea's chart, Calico's operator).")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
-def who_can(paths, cni, verbose, namespace, tier, dialect, subjects, no_cni_roles, output):
+def who_can(query, paths, cni, verbose, namespace, tier, dialect, subjects, subresource, no_cni_roles, output):
     """Who can create, update, patch or delete the objects that decide traffic.
+
+    With VERB RESOURCE (e.g. `who-can patch namespaces/dev-app`, `who-can create
+    networkpolicies.crd.antrea.io -n dev`): the subjects `kubectl auth can-i VERB RESOURCE
+    --as` would answer yes for, with the binding that grants it.
 
     Reads Roles, ClusterRoles (aggregation included), RoleBindings and ClusterRoleBindings
     among the inputs, plus Kubernetes' built-in roles (cluster-admin, admin, edit, view) and
@@ -55,6 +75,11 @@ def who_can(paths, cni, verbose, namespace, tier, dialect, subjects, no_cni_role
     render_diagnostics(diags.items, stderr(), verbose)
     diags.raise_if_errors()
     chosen = [parse_subject(s) for s in subjects] or None
+    if query:
+        if len(query) != 2:
+            raise UsageError("expected VERB RESOURCE[.GROUP][/NAME] (two arguments) or none")
+        _answer_one(rbac, parse_request(query[0], query[1], namespace, subresource), chosen, output, verbose)
+        sys.exit(EXIT_OK)
     items = [t for t in targets(cluster)
              if (namespace is None or t.namespace in ("", namespace))
              and (tier is None or t.tier == tier) and (dialect is None or t.dialect == dialect)]
@@ -68,6 +93,20 @@ def who_can(paths, cni, verbose, namespace, tier, dialect, subjects, no_cni_role
         sys.exit(EXIT_OK)
     _render_text(answers, assumed, verbose)
     sys.exit(EXIT_OK)
+
+
+def _answer_one(rbac, req, chosen, output: str, verbose: bool) -> None:
+    from ...rbac import Identity, authorize
+    rows = [(s, g) for s in (chosen or rbac.subjects()) if (g := authorize(rbac, Identity.of(s), req))]
+    if output == "json":
+        sys.stdout.write(render_json({"apiVersion": REPORT_VERSION, "kind": "WhoCanAnswer", "request": req.text,
+                                      "allowed": [{"subject": s.to_dict(), "grant": g.to_dict()} for s, g in rows]}))
+        return
+    console = stdout()
+    if not rows:
+        console.print(f"no subject in the bindings may {req.text}")
+    for s, g in rows:
+        console.print(f"{s.text}  ({g.text})")
 
 
 def _render_text(answers, assumed, verbose: bool) -> None:
