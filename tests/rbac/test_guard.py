@@ -174,3 +174,15 @@ spec: {policyName: broken, validationActions: [Warn, Deny]}
     who = Identity.of(Subject("User", "alice"))
     verdict = admit(guards, Change("create", pod({"a": "b"})), who, {})
     assert not verdict.allowed and verdict.guard == "broken" and verdict.error  # failurePolicy Fail
+
+
+def test_an_implied_namespace_is_admitted_against_its_implied_labels():
+    """A namespace tierwall only implied has no object; admission still sees an oldObject."""
+    guards, _ = guards_of(yaml.safe_dump_all(GUARD))
+    platform = Identity.of(Subject("Group", "platform"))
+    before = ns({"kubernetes.io/metadata.name": "dev-app"})
+    keep = Change("update", ns({"kubernetes.io/metadata.name": "dev-app", "team": "blue"}), None, before)
+    relabel = Change("update", ns({"kubernetes.io/metadata.name": "dev-app", "system": "true"}), None, before)
+    assert admit(guards, keep, platform, None).allowed
+    verdict = admit(guards, relabel, platform, None)
+    assert not verdict.allowed and not verdict.error and verdict.guard == "tierwall-namespace-identity"

@@ -250,3 +250,11 @@ def test_service_selector_behind_a_service_reference():
                       bind("team-x", "edit", ns="x"), connectivity_test("Drop", "team-x")]
     f = assert_witness(search(objs, "antrea"), "service-selector", "Allow")
     assert f.witness.changes[0].obj["spec"]["selector"] == {"pod": "a", "app": "a"}
+
+
+def test_protected_cases_without_rbac_objects_warn():
+    doc = connectivity_test("Allow", "team-y")
+    r = CliRunner().invoke(cli, ["check", "-f", "-"], input=json.dumps({"apiVersion": "v1", "kind": "List",
+                                                                        "items": world() + [doc]}))
+    assert r.exit_code == 0, r.output
+    assert "TW262" in r.output and "no path for Group/team-y" in r.output

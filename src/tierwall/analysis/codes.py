@@ -91,6 +91,9 @@ CHECKS: dict[str, tuple[str, str, str]] = {
                                                       "grants nothing here"),
     "TW261": ("admission policy not evaluated", "warning", "tierwall cannot evaluate params or matchResources: the "
                                                            "tamper search treats the policy as not enforcing"),
+    "TW262": ("tamper search without RBAC objects", "warning", "give the cluster's Roles and bindings with -f "
+                                                               "(kubectl get roles,clusterroles,rolebindings,"
+                                                               "clusterrolebindings -A -o yaml)"),
     # information
     "TW300": ("information", "info", ""),
     "TW301": ("finished pod ignored", "info", ""),

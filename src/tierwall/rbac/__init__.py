@@ -30,6 +30,12 @@ def analyse(cluster: Cluster, report: CheckReport, diags: Diagnostics, cni_roles
     from .guard import read_guards
     from .tamper import search
     rbac = read_cluster_rbac(cluster, diags, cni_roles)
+    if not any(b for b in rbac.bindings if not b.shipped_by):
+        from ..origin import Origin
+        diags.warning(Origin(file="<inputs>"), "cases are protectedFrom subjects, but the input holds no RoleBinding or "
+                                               "ClusterRoleBinding: only the built-in bindings are known, so every "
+                                               "other subject can write nothing — add the cluster's RBAC objects",
+                      "TW262")
     guards = read_guards(cluster.objects.by_dialect.get("admission", []) if cluster.objects else [], diags)
     diags.raise_if_errors()
     return search(cluster, report, rbac, guards)

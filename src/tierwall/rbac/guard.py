@@ -176,8 +176,10 @@ def admit(guards: list[Guard], change: Change, who: Identity, namespace_labels: 
     operation = OPERATIONS[change.verb]
     version = str(change.obj.get("apiVersion", "")).rpartition("/")[2]
     new = None if change.verb == "delete" else change.obj
-    old = change.old.data if change.old is not None and change.verb != "create" else \
-        (change.obj if change.verb == "delete" else None)
+    old = None
+    if change.verb != "create":
+        old = change.old.data if change.old is not None else (change.before or
+                                                              (change.obj if change.verb == "delete" else None))
     request = {"operation": operation, "userInfo": {"username": who.user, "groups": list(who.groups)},
                "namespace": change.namespace, "name": change.name,
                "resource": {"group": change.group, "version": version, "resource": change.resource},

@@ -182,7 +182,9 @@ def namespace_labels(ctx: CaseContext) -> Iterator[Witness]:
             base = dict(raw.data) if raw is not None else {"apiVersion": "v1", "kind": "Namespace"}
             obj = {**base, "metadata": {**(base.get("metadata") or {}), "name": ns, "labels": labels}}
             what = "no labels" if not donor else "the labels of another namespace"
-            yield Witness("namespace-labels", f"Namespace {ns} relabelled ({what})", [Change("update", obj, raw)])
+            before = None if raw is not None else {**obj, "metadata": {"name": ns, "labels": dict(current)}}
+            yield Witness("namespace-labels", f"Namespace {ns} relabelled ({what})",
+                          [Change("update", obj, raw, before)])
 
 
 def _workload_raw(ctx: CaseContext, pod: Pod) -> RawObject | None:

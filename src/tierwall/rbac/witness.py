@@ -51,6 +51,9 @@ class Change:
     verb: str
     obj: dict
     old: RawObject | None = None
+    before: dict | None = None
+    """The object before an update when tierwall only implied it (``old`` is then ``None``):
+    what admission sees as ``oldObject``."""
 
     @property
     def group(self) -> str:
