@@ -71,7 +71,8 @@ def test_only_input_files_are_served(org, tmp_path):
         page = org.get("/source", params={"file": name})
         assert page.status_code == 404, name
         assert "hunter2" not in page.text and "root:" not in page.text
-    for url in ("/static/../app.py", "/static/..%2fapp.py", "/static/%2e%2e/workspace.py", "/static/vendor/../../app.py"):
+    for url in ("/static/../app.py", "/static/..%2fapp.py", "/static/%2e%2e/workspace.py",
+                "/static/vendor/../../app.py"):
         page = org.get(url)
         assert page.status_code == 404, url
         assert "create_app" not in page.text
@@ -79,10 +80,15 @@ def test_only_input_files_are_served(org, tmp_path):
 
 def test_no_input_string_is_rendered_unescaped(hostile):
     pages = [hostile.get("/"), hostile.get("/", params={"pod": "app/<script>alert(1)</script>"}),
-             hostile.get("/policy/0")]
+             hostile.get("/policy/0"), hostile.get("/matrix"),
+             hostile.get("/matrix", params={"from": "app", "to": "app"}), hostile.get("/check"),
+             hostile.get("/trace", params={"from": "app/<script>", "to": "app/client", "port": "80"})]
     for page in pages:
-        assert page.status_code == 200
+        assert page.status_code == 200, page.url
         assert "<script>alert" not in page.text and "<img src=x" not in page.text and "<b>bold" not in page.text
+        # every script tag on a page is one of ours: <script src=...> or <script type=...>
+        assert all(rest.startswith((" src=", " type=")) for rest in page.text.split("<script")[1:]), page.url
+    assert "app/&lt;script&gt;" in pages[4].text  # the drill-down lists the pod, escaped
     board = pages[0].text
     assert "&lt;img src=x onerror=alert(2)&gt;" in board  # the NSX display name, shown escaped
     assert "&lt;b&gt;bold&lt;/b&gt;" in board
@@ -121,3 +127,31 @@ def test_inputs_that_never_loaded_show_the_errors(tmp_path):
     page = client_for(path).get("/")
     assert page.status_code == 503
     assert "bad.yaml" in _text(page.text) and "No model yet" in page.text
+
+
+def test_a_view_asked_for_while_it_is_being_built_is_built_once(tmp_path):
+    import threading
+
+    from tierwall.web import Workspace
+
+    path = tmp_path / "c.yaml"
+    path.write_text(HOSTILE)
+    ws = Workspace([str(path)])
+    started, release, calls, got = threading.Event(), threading.Event(), [], []
+
+    def build(cluster):
+        calls.append(cluster)
+        started.set()
+        release.wait(10)
+        return object()
+
+    first = threading.Thread(target=lambda: got.append(ws.derived("view", build)))
+    first.start()
+    started.wait(10)
+    assert "view" in ws.current.pending  # the first caller is building
+    second = threading.Thread(target=lambda: got.append(ws.derived("view", build)))
+    second.start()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert len(calls) == 1 and len(got) == 2 and got[0] is got[1]

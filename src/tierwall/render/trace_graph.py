@@ -191,7 +191,8 @@ _DOT_STYLE = {
 def to_dot(g: TraceGraph) -> str:
     """Graphviz DOT text: left to right, the deciding node bold with a yellow fill."""
     lines = ["digraph traceflow {", "  rankdir=LR;", f"  label={quote(g.title + '  verdict: ' + g.verdict)};",
-             "  labelloc=t;", '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];']
+             "  labelloc=t;", '  node [fontname="Helvetica", fontsize=10];',
+             '  edge [fontname="Helvetica", fontsize=9];']
     for n in g.nodes:
         style = _DOT_STYLE[n.kind]
         if n.decider:
