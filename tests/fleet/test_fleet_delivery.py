@@ -103,3 +103,18 @@ def test_render_writes_a_tree_kustomize_builds_and_a_change_report(tmp_path):
     assert [p["name"] for p in report["pruned"]] == ["baseline-legacy-allow-tools"]
     assert [u["name"] for u in report["updated"]] == ["baseline-isolate-app-namespaces"]
     assert not yaml.safe_load((out / "reports" / "dev-eu.yaml").read_text())["pruned"]
+
+
+def test_a_policy_set_from_a_git_revision_is_read_as_committed(tmp_path):
+    import subprocess
+    path = _fleet(tmp_path)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True)
+    write(tmp_path / "sets" / "base.yaml", deny_tools("edited-since"))  # the working tree moves on
+    text = path.read_text().replace("path: sets/", "path: git:HEAD:sets/")
+    path.write_text(text)
+    asm, _ = _assembly(path, "a")
+    names = {r.name for _, r in asm.delivered}
+    assert "org-deny-tools" in names and "org-edited-since" not in names
+    origin = next(r.origin.file for _, r in asm.delivered if r.name == "org-deny-tools")
+    assert origin == "git:HEAD:sets/base.yaml"

@@ -24,6 +24,7 @@ def check_fleet(path, executor: str = "processes", clusters=(), progress=None) -
     plan = path if isinstance(path, Plan) else plan_fleet(path, Diagnostics())
     for name in clusters:
         plan.fleet.cluster(name)  # UsageError for a name that is not in the fleet
+    plan.absolute_sources = executor.startswith("dask://")  # workers elsewhere read them by absolute path
     jobs = [j for j in plan.jobs() if not clusters or j.cluster.name in clusters]
     need = lookups_for(instances(plan, jobs))
     jobs = [replace(j, lookups=tuple(sorted(need.get(j.cluster.name, ()), key=str))) for j in jobs]

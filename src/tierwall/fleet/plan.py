@@ -9,7 +9,7 @@ own sources are read by its job, so a bad cluster is reported alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import Diagnostics
 from ..expect import parse_tests
@@ -17,7 +17,7 @@ from ..load import load_text
 from .cross import is_cross, parse_cross
 from .deliver import Bundle
 from .sources import read_texts
-from .spec import ClusterSpec, Fleet, load_fleet
+from .spec import ClusterSpec, Fleet, absolute, load_fleet
 
 TEST_KIND = "ConnectivityTest"
 
@@ -46,6 +46,8 @@ class Plan:
     """Group name → its ConnectivityTest files as text."""
     cross: dict[str, list] = field(default_factory=dict)
     """Group name → its cross-cluster cases (``fleet.cross.CrossCase``)."""
+    absolute_sources: bool = False
+    """Give jobs their cluster's file sources as absolute paths (for workers on other machines)."""
 
     def job(self, cluster: ClusterSpec) -> ClusterJob:
         groups = self.fleet.groups_of(cluster)
@@ -57,6 +59,8 @@ class Plan:
             for name, text in self.tests.get(g.name, ()):
                 tests.setdefault(name, (name, text))  # a file shared by two groups runs once
         others = tuple(b for k, b in self.bundles.items() if k.startswith("policySet:") and k not in keys)
+        if self.absolute_sources:
+            cluster = replace(cluster, sources=tuple(absolute(s) for s in cluster.sources))
         return ClusterJob(cluster, tuple(g.name for g in groups), tuple(self.bundles[k] for k in keys), others,
                           tuple(tests.values()), frozenset(c.name for c in self.fleet.clusters))
 

@@ -20,14 +20,15 @@ from ..origin import Origin
 
 
 def read_texts(spec: str, diags: Diagnostics, origin: Origin) -> list[tuple[str, str]]:
-    """``(file name, text)`` of every manifest under ``spec`` (a file, a folder, ``git:REV:path``).
+    """``(file name, text)`` of every manifest under ``spec`` (a file, a folder, ``git:REV:path``
+    with the path relative to the Fleet file's folder).
 
     Folders holding a kustomization are built with kustomize (one text per build). Errors are
     reported at ``origin`` (the Fleet file entry naming the path) with the path itself.
     """
     if spec.startswith("git:"):
         with tempfile.TemporaryDirectory(prefix="tierwall-git-") as tmp:
-            local = checkout(spec, Path(tmp), diags, origin)
+            local = checkout(spec, Path(tmp), diags, origin, cwd=Path(origin.file).parent)
             if local is None:
                 return []
             texts = read_texts(str(local), diags, origin)

@@ -121,6 +121,14 @@ def resolve(base: Path, path: str) -> str:
     return str(p if p.is_absolute() else base / p)
 
 
+def absolute(source: str) -> str:
+    """A file or folder source as an absolute path (what a worker on another machine, sharing
+    the file system, can read); other sources unchanged."""
+    if source == "-" or "://" in source or source.startswith("git:"):
+        return source
+    return str(Path(source).absolute()) + ("/" if source.endswith("/") else "")
+
+
 def load_fleet(path: str, diags: Diagnostics) -> Fleet:
     """Read and validate a Fleet file; errors are left in ``diags`` (the caller raises)."""
     raws = [r for r in load_paths([path], diags)]
@@ -142,30 +150,29 @@ def _parse(raw: RawObject, base: Path, diags: Diagnostics) -> Fleet:
     fleet = Fleet(raw.name or Path(raw.origin.file).stem, raw.origin.file, base)
     spec = r.mapping(raw.data, "spec", (), required=True) or {}
     r.known(spec, ("spec",), ("clusters", "groups", "central"))
-    for i, entry in enumerate(r.sequence(spec, "clusters", ("spec",)) or []):
-        cluster = _cluster(r, entry, ("spec", "clusters", i), base)
-        if cluster is not None:
-            if any(c.name == cluster.name for c in fleet.clusters):
-                r.error(("spec", "clusters", i, "name"), f"cluster {cluster.name} is listed twice", "TW135")
-                continue
-            fleet.clusters.append(cluster)
+    fleet.clusters = _unique(r, spec, "clusters", "cluster", lambda e, p: _cluster(r, e, p, base))
     if not fleet.clusters and not r.failed:
         r.error(("spec", "clusters"), "a Fleet needs at least one cluster", "TW135")
     known_clusters = {c.name for c in fleet.clusters}
-    for i, entry in enumerate(r.sequence(spec, "groups", ("spec",)) or []):
-        group = _group(r, entry, ("spec", "groups", i), known_clusters)
-        if group is not None:
-            if any(g.name == group.name for g in fleet.groups):
-                r.error(("spec", "groups", i, "name"), f"group {group.name} is listed twice", "TW135")
-                continue
-            fleet.groups.append(group)
+    fleet.groups = _unique(r, spec, "groups", "group", lambda e, p: _group(r, e, p, known_clusters))
     known_groups = {g.name for g in fleet.groups}
-    for i, entry in enumerate(r.sequence(spec, "central", ("spec",)) or []):
-        central = _central(r, entry, ("spec", "central", i), known_groups)
-        if central is not None:
-            fleet.central.append(central)
+    fleet.central = _unique(r, spec, "central", "central entry", lambda e, p: _central(r, e, p, known_groups))
     _check_set_names(r, fleet)
     return fleet
+
+
+def _unique(r: ObjectReader, spec: dict, key: str, what: str, parse) -> list:
+    """The valid entries of ``spec[key]``, each name once (a repeated name is an error)."""
+    out: list = []
+    for i, entry in enumerate(r.sequence(spec, key, ("spec",)) or []):
+        item = parse(entry, ("spec", key, i))
+        if item is None:
+            continue
+        if any(o.name == item.name for o in out):
+            r.error(("spec", key, i, "name"), f"{what} {item.name} is listed twice", "TW135")
+            continue
+        out.append(item)
+    return out
 
 
 def _name(r: ObjectReader, entry: dict, path: tuple, what: str) -> str | None:
