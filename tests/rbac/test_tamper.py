@@ -258,3 +258,16 @@ def test_protected_cases_without_rbac_objects_warn():
                                                                         "items": world() + [doc]}))
     assert r.exit_code == 0, r.output
     assert "TW262" in r.output and "no path for Group/team-y" in r.output
+
+
+def test_junit_carries_the_tamper_search():
+    import xml.etree.ElementTree as ET
+    paths = [str(EXAMPLE / f) for f in ("cluster.yaml", "policies.yaml", "roles.yaml", "tests.yaml")]
+    r = CliRunner().invoke(cli, ["check", *[a for p in paths for a in ("-f", p)], "-o", "junit"])
+    assert r.exit_code == 1
+    root = ET.fromstring(r.stdout)
+    suite = next(s for s in root if s.get("name") == "tamper")
+    assert suite.get("tests") == "10" and int(suite.get("failures")) >= 3
+    failures = [c.find("failure") for c in suite if c.find("failure") is not None]
+    assert all(f.get("type") == "TamperPath" and "kind:" in f.text for f in failures)
+    assert int(root.get("failures")) == int(suite.get("failures"))

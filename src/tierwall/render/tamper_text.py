@@ -48,3 +48,27 @@ def render_tamper(report, console: Console, verbose: bool = False) -> None:
     style = "bold red" if found else "bold green"
     console.print(Text(f"tamper: {found} path{'s' if found != 1 else ''} in {len(report.outcomes)} protected "
                        f"case/subject pairs", style=style))
+
+
+def add_tamper_junit(junit: str, report) -> str:
+    """The check's JUnit XML with one more ``<testsuite name="tamper">``: a testcase per
+    protected case and subject, failed (``TamperPath``) when a witness exists."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(junit)
+    suite = ET.SubElement(root, "testsuite", name="tamper", tests=str(len(report.outcomes)),
+                          failures=str(len(report.found)))
+    for o in report.outcomes:
+        case = ET.SubElement(suite, "testcase", classname=f"tamper.{o.test}", name=f"{o.case_name}: {o.subject}")
+        if o.finding is None:
+            tried = sum(sum(c.values()) for c in o.tried.values())
+            ET.SubElement(case, "system-out").text = f"no path ({tried} candidate writes tried)"
+        else:
+            f = o.finding
+            fail = ET.SubElement(case, "failure", type="TamperPath",
+                                 message=f"{o.subject} can flip it: {f.witness.title} [{f.witness.route}]")
+            fail.text = f.witness.yaml() + f"\nthen {f.result.src} → {f.result.dst}: {f.result.verdict} " \
+                                           f"({f.result.decision.explanation})"
+    root.set("tests", str(int(root.get("tests", "0")) + len(report.outcomes)))
+    root.set("failures", str(int(root.get("failures", "0")) + len(report.found)))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -41,7 +41,11 @@ def check(paths, cni, verbose, test_paths, output):
             doc["tamper"] = tamper.to_dict()
         sys.stdout.write(render_json(doc))
     elif output == "junit":
-        sys.stdout.write(render_junit(report))
+        junit = render_junit(report)
+        if tamper is not None:
+            from ...render.tamper_text import add_tamper_junit
+            junit = add_tamper_junit(junit, tamper)
+        sys.stdout.write(junit)
     else:
         render_check(report, stdout(), verbose)
         if tamper is not None:
