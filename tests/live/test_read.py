@@ -182,3 +182,19 @@ def test_live_objects_equal_the_same_objects_read_from_a_kubectl_dump(serve, tmp
         for key in ("spec", "status"):
             assert mine.get(key) == theirs.get(key), (raw.kind, raw.name, key)
         assert mine["metadata"].get("labels") == theirs["metadata"].get("labels")
+
+
+def test_merged_kubeconfig_paths_and_a_context_name_with_slashes(serve, pki, tmp_path, monkeypatch):
+    """KUBECONFIG may list several files (kubectl merges them); EKS context names are ARNs with '/'."""
+    from conftest import write_kubeconfig
+    objs = small_cluster()
+    server = serve(Cluster(objs, groups=catalog_for(objs)))
+    arn = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
+    other = write_kubeconfig(tmp_path / "eks", server.url, pki, context=arn)
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'absent'}:{server.kubeconfig}:{other}")
+    raws, diags = _read(f"k8s://{arn}?namespace=shop")
+    assert not diags.errors, diags.items
+    pod = next(r for r in raws if r.name == "web-0")
+    assert pod.origin.file == f"k8s://{arn}/namespaces/shop/pods/web-0"
+    raws, diags = _read("k8s://test-ctx")  # the first file's context, from the same merged list
+    assert not diags.errors and raws

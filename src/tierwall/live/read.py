@@ -112,9 +112,11 @@ def _read_resource(conn: Connection, res: Resource, namespaces: tuple[str, ...],
         return list_all(conn, res, on_page=(lambda n: report.page(res.name, n)) if report else None)
     except RequestError as exc:
         scope = f" -n {namespaces[0]}" if namespaces and res.namespaced else (" -A" if res.namespaced else "")
+        verb, what = ("get", f"{res.name}/{namespaces[0]}") if res.kind == "Namespace" and namespaces else \
+            ("list", res.name)
         if exc.status == 403:
             diags.warning(Origin(file=spec, kind=res.kind),
-                          f"cannot list {res.name} (forbidden: kubectl auth can-i list {res.name}{scope} says no); "
+                          f"cannot {verb} {what} (forbidden: kubectl auth can-i {verb} {what}{scope} says no); "
                           f"every {res.kind} ({res.api_version}) is missing from the answers", CODE_FORBIDDEN)
         elif exc.status == 404 and res.kind == "Namespace":
             diags.error(Origin(file=spec, kind="Namespace"), f"namespace not found: {exc.message}", CODE_UNREADABLE)
