@@ -15,8 +15,8 @@ from tierwall.engine.matrix import compute_matrix
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _cells(cluster, externals=()):
-    m = compute_matrix(cluster.compiled, externals=list(externals))
+def _cells(cluster, externals=(), outside=False):
+    m = compute_matrix(cluster.compiled, externals=list(externals), outside=outside)
     for a, pc in enumerate(m.ports):
         icmp = (8, 0) if pc.protocol == "ICMP" else (None, None)
         for i, src in enumerate(m.endpoints):
@@ -52,3 +52,17 @@ def test_cilium_matrix_cell_equals_trace_with_nodes_and_outside_addresses(case):
     cluster = build(objs, cni)
     for where, matrix_verdict, trace_verdict in _cells(cluster, [ip for _, ip in NODES] + OUTSIDE):
         assert matrix_verdict == trace_verdict, f"{where}: matrix {matrix_verdict}, trace {trace_verdict}\n{objs}"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario())
+def test_matrix_cell_equals_trace_for_nodes_cidr_pieces_and_internet(case):
+    """The endpoints ``matrix`` and ``diff`` add by default (one per CIDR piece, "internet",
+    nodes) and the always-present UDP and ICMP classes agree with trace too."""
+    objs, cni = case
+    cluster = build(objs, cni)
+    seen = set()
+    for where, matrix_verdict, trace_verdict in _cells(cluster, outside=True):
+        seen.add(where[2].split("/")[0])
+        assert matrix_verdict == trace_verdict, f"{where}: matrix {matrix_verdict}, trace {trace_verdict}\n{objs}"
+    assert {"TCP", "UDP", "ICMP"} <= seen

@@ -99,22 +99,33 @@ def notes(result: MatrixResult) -> list[str]:
 
 
 def _invented_in_ipblocks(result: MatrixResult) -> tuple[list[str], list[str]] | None:
-    """Pods with an invented address that some rule's ipBlock covers, and those rules' policies."""
-    invented = [e for e in result.endpoints if e.pod is not None and e.pod.ip_assigned]
+    """Pods with an invented address that some rule's ipBlock (or Calico nets) covers, and
+    those rules' policies: one address test per distinct CIDR, vectorised over the pods."""
+    invented = [e for e in result.endpoints if e.pod is not None and e.pod.ip_assigned and not e.pod.host_network]
     if not invented:
         return None
     import ipaddress
-    pods, policies = set(), set()
+    by_net: dict = {}
     for policy in result.cc.model.policies:
         for rule in policy.rules:
             nets = [p.cidr for p in rule.peers or () if isinstance(p, IPBlockPeer)]
             nets += [n for e in rule.entities for n in (e.nets or ()) + e.not_nets]
-            for e in invented:
-                addr = ipaddress.ip_address(e.ip)
-                if any(addr.version == n.version and addr in n for n in nets):
-                    pods.add(e.pod.key)
-                    policies.add(policy.ref.ref if hasattr(policy.ref, "ref") else str(policy.ref))
-    return (sorted(pods), sorted(policies)) if pods else None
+            for net in nets:
+                by_net.setdefault(net, set()).add(policy.ref.ref if hasattr(policy.ref, "ref") else str(policy.ref))
+    addrs = [ipaddress.ip_address(e.ip) for e in invented]
+    v4 = np.array([int(a) if a.version == 4 else -1 for a in addrs], dtype=np.int64)
+    hit = np.zeros(len(invented), bool)
+    policies: set[str] = set()
+    for net, refs in by_net.items():
+        if net.version == 4:
+            inside = (v4 >= int(net.network_address)) & (v4 <= int(net.broadcast_address))
+        else:
+            inside = np.array([a.version == 6 and a in net for a in addrs], dtype=bool)
+        if inside.any():
+            hit |= inside
+            policies |= refs
+    pods = sorted(invented[i].pod.key for i in np.flatnonzero(hit))
+    return (pods, sorted(policies)) if pods else None
 
 
 # --- rows ---------------------------------------------------------------------------------------
