@@ -2,12 +2,15 @@
 """tierwall vs IBM network-config-analyzer (NCA) on the same NetworkPolicy-only clusters.
 
     python benchmarks/compare_nca.py --sizes 100,200,400,800,1600 --timeout 300
+    python benchmarks/compare_nca.py --shape varied --sizes 1000,3000 --timeout 900
 
-For each size, ``generate.py`` makes a cluster (seeded); both tools compute the full
-pod-to-pod connectivity in their own process (wall time and peak RSS of that process are
-measured with wait4); the results are compared pair by pair on every port class tierwall
-found (each class is one representative port, so agreement there is agreement on the whole
-class). NCA is installed from PyPI into ``benchmarks/.nca-venv`` on first use.
+For each size, ``generate.py`` makes a cluster (seeded; the varied shape without Deployments,
+since the tools name synthesized pods differently); both tools compute the full pod-to-pod
+connectivity in their own process (wall time and peak RSS of that process are measured with
+wait4); tierwall writes its class-level JSON (``--by class``), NCA its per-pod report. The
+results are compared pair by pair on every port class tierwall found (each class is one
+representative port, so agreement there is agreement on the whole class). NCA is installed
+from PyPI into ``benchmarks/.nca-venv`` on first use.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+from tierwall.render.matrix import allows_port, class_port  # noqa: E402  (the document's own reader)
 NCA_VENV = HERE / ".nca-venv"
 NCA = NCA_VENV / "bin" / "nca"
 
@@ -91,15 +96,16 @@ def parse_nca(path: Path) -> dict[tuple[str, str], object]:
     return out
 
 
-def compare(size: dict, timeout: float) -> dict:
+def compare(size: dict, timeout: float, shape: str = "classic") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(d), "--pods", str(size["pods"]),
-                        "--namespaces", str(size["namespaces"]), "--policies", str(size["policies"])], check=True)
+                        "--namespaces", str(size["namespaces"]), "--policies", str(size["policies"]),
+                        "--shape", shape, "--no-deployments"], check=True)
         with open(d / "tierwall.json", "w") as out:
             tw_time, tw_rss = run([sys.executable, "-m", "tierwall", "matrix", "-f", str(d / "namespaces.yaml"),
                                    "-f", str(d / "pods.yaml"), "-f", str(d / "policies.yaml"), "-o", "json",
-                                   "--cni", "generic"], timeout * 10, stdout=out)
+                                   "--by", "class", "--pods-only", "--cni", "generic"], timeout * 10, stdout=out)
         nca_time, nca_rss = run([str(NCA), "--connectivity", "policies.yaml", "--pod_list", "pods.yaml",
                                  "--ns_list", "namespaces.yaml", "--output_format", "txt_no_fw_rules",
                                  "--output_endpoints", "pods", "--file_out", "nca.txt"], timeout, cwd=d)
@@ -108,26 +114,29 @@ def compare(size: dict, timeout: float) -> dict:
             return row
         tw = json.loads((d / "tierwall.json").read_text())
         nca = parse_nca(d / "nca.txt")
-        pods, disagreements, cells = tw["pods"], [], 0
+        disagreements, cells = [], 0
+        pods = [e["name"] for e in tw["endpoints"]]
+        klass = [e["class"] for e in tw["endpoints"]]
+        exceptions = {(e["from"], e["to"]): e["portSet"] for e in tw["exceptions"]}
         for label in tw["ports"]:
-            proto, _, port = label.partition("/")
-            rep = _representative(label, tw)
-            rows = tw["matrix"][label]
+            proto, rep = class_port(tw, label)
+            allowed = [allows_port(s, proto, rep) for s in tw["portSets"]]
             for i, src in enumerate(pods):
+                row = tw["cells"][klass[i]]
                 for j, dst in enumerate(pods):
                     if i == j:
                         continue
                     cells += 1
-                    mine = rows[i][j] == "."
-                    theirs = (src, dst) in nca and nca[(src, dst)](proto, rep)
+                    mine = allowed[exceptions.get((src, dst), row[klass[j]])]
+                    theirs = (src, dst) in nca and nca[(src, dst)](proto, rep if rep is not None else 0)
                     if mine != theirs:
                         disagreements.append((src, dst, label, mine, theirs))
         row.update(cells=cells, disagreements=len(disagreements), examples=disagreements[:3],
-                   reasons=explain(d, disagreements) if disagreements else {})
+                   reasons=explain(d, disagreements, tw) if disagreements else {})
         return row
 
 
-def explain(d: Path, disagreements: list) -> dict[str, int]:
+def explain(d: Path, disagreements: list, doc: dict) -> dict[str, int]:
     """Why the tools disagree, per cell, from tierwall's own trace of that cell."""
     from tierwall.cluster import load_cluster
     from tierwall.engine import Request, endpoint_for_pod, trace
@@ -138,8 +147,9 @@ def explain(d: Path, disagreements: list) -> dict[str, int]:
     reasons: dict[str, int] = {}
     for src, dst, label, mine, theirs in disagreements:
         proto, _, port = label.partition("/")
-        req = Request(endpoint_for_pod(inv, inv.pod(src)), endpoint_for_pod(inv, inv.pod(dst)), None, proto,
-                      int(port.split("-")[0]) if port[:1].isdigit() else 1)
+        rep = next(int(c["ports"][0].split("-")[0]) for c in doc["portClasses"] if c["name"] == label) \
+            if proto != "ICMP" else None
+        req = Request(endpoint_for_pod(inv, inv.pod(src)), endpoint_for_pod(inv, inv.pod(dst)), None, proto, rep)
         decision = trace(cluster.compiled, req).paths[0].decision
         rule = decision.rule
         if mine and not theirs and rule is not None and rule.peers and \
@@ -153,32 +163,20 @@ def explain(d: Path, disagreements: list) -> dict[str, int]:
     return reasons
 
 
-def _representative(label: str, doc: dict) -> int:
-    """The port tierwall evaluated for a class label (``other`` = the first unmentioned port)."""
-    proto, _, rest = label.partition("/")
-    if rest != "other":
-        return int(rest.split("-")[0])
-    taken = set()
-    for other in doc["ports"]:
-        p, _, r = other.partition("/")
-        if p == proto and r != "other":
-            lo, _, hi = r.partition("-")
-            taken.update(range(int(lo), int(hi or lo) + 1))
-    return next(port for port in range(1, 65536) if port not in taken)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100,200,400,800,1600",
                     help="pod counts; namespaces = pods/20, policies = pods/5")
     ap.add_argument("--timeout", type=float, default=300, help="seconds NCA may take per size")
+    ap.add_argument("--shape", choices=["classic", "varied"], default="classic")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     ensure_nca()
     rows = []
     for pods in (int(s) for s in args.sizes.split(",")):
-        size = {"pods": pods, "namespaces": max(1, pods // 20), "policies": max(1, pods // 5)}
-        row = compare(size, args.timeout)
+        per_policy = 4 if args.shape == "varied" else 5
+        size = {"pods": pods, "namespaces": max(1, pods // 20), "policies": max(1, pods // per_policy)}
+        row = compare(size, args.timeout, args.shape)
         rows.append(row)
         if not args.json:
             nca = f"{row['nca_s']:.2f}s {row['nca_mib']:.0f}MiB" if row["nca_s"] is not None else \

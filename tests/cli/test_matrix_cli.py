@@ -88,3 +88,43 @@ def test_table_dot_and_image(tmp_path):
 def test_bad_port_spec_is_a_usage_error():
     r = CliRunner().invoke(cli, ["matrix", "-f", EXAMPLE, "--port", "http/TCP"])
     assert r.exit_code == 2 and "expected PORT" in r.output
+
+
+def _ranges_cluster(tmp_path):
+    objs = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}]
+    for name, app, ip in (("p1", "x", "10.0.0.1"), ("p2", "y", "10.0.0.2")):
+        objs.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "a",
+                                                                      "labels": {"app": app}},
+                     "spec": {"nodeName": "n1", "containers": [{"name": "c"}]}, "status": {"podIP": ip}})
+    for i in range(16):
+        objs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                     "metadata": {"name": f"r{i}", "namespace": "a"},
+                     "spec": {"podSelector": {"matchLabels": {"app": "x" if i % 2 else "y"}}, "policyTypes": ["Ingress"],
+                              "ingress": [{"ports": [{"port": 1000 + 100 * i, "endPort": 1010 + 100 * i}],
+                                           "from": [{"podSelector": {"matchLabels": {"app": "y" if i % 4 < 2 else "x"}}}]}]}})
+    path = tmp_path / "c.yaml"
+    import yaml
+    path.write_text(yaml.safe_dump_all(objs))
+    return path
+
+
+def test_images_page_their_panels_and_say_what_is_left_out(tmp_path, monkeypatch):
+    """Regression (issue 13): 10 port classes drew 6 panels and said nothing about the rest."""
+    import tierwall.render.matrix as rm
+    path = _ranges_cluster(tmp_path)
+    monkeypatch.setattr(rm, "MAX_PANELS", 1)
+    out = tmp_path / "m.png"
+    r = CliRunner().invoke(cli, ["matrix", "-f", str(path), "-o", "png", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    pages = sorted(tmp_path.glob("m*.png"))
+    assert len(pages) >= 3 and "note:" not in r.output  # every panel drawn, one per page
+    monkeypatch.setattr(rm, "MAX_PAGES", 1)
+    r = CliRunner().invoke(cli, ["matrix", "-f", str(path), "-o", "png", "--out", str(tmp_path / "n.png")])
+    assert r.exit_code == 0 and "more panel(s) not drawn" in r.output and "port class(es)" in r.output
+
+
+def test_table_merges_port_classes_with_identical_verdicts(tmp_path):
+    out = CliRunner().invoke(cli, ["matrix", "-f", str(_ranges_cluster(tmp_path))]).stdout
+    tables = out.count("from \\ to")
+    assert 2 <= tables <= 4, out  # 16 ranges (+ other, UDP, ICMP) share 3 verdict patterns here
+    assert "TCP/1000-1010, TCP/1300-1310" in out

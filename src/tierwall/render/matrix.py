@@ -353,10 +353,11 @@ def render_matrix_dot(result: MatrixResult, by: str) -> str:
 
 # --- images -------------------------------------------------------------------------------------
 
-def render_matrix_image(result: MatrixResult, by: str, path: str) -> list[str]:
+def render_matrix_image(result: MatrixResult, by: str, path: str) -> tuple[list[str], list[str]]:
     """Heatmaps, colour = share of pairs allowed. Port classes with identical heatmaps share
-    one panel (its title lists them); beyond MAX_PANELS panels the figure says which port
-    classes it leaves out. Returns the sentences about what was left out (for stderr)."""
+    one panel (its title lists them); panels are paged MAX_PANELS to an image (``path``,
+    then ``name-2.ext`` …, at most MAX_PAGES files); what is still left out is said in the
+    last image and returned. Returns (files written, sentences about what was left out)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -366,36 +367,65 @@ def render_matrix_image(result: MatrixResult, by: str, path: str) -> list[str]:
     share = np.divide(counts, total[:, None, :], out=np.zeros(counts.shape, dtype=float),
                       where=total[:, None, :] > 0)
     panels = _column_groups(np.round(share.transpose(0, 2, 1), 9))
-    drawn, left = panels[:MAX_PANELS], panels[MAX_PANELS:]
+    pages = [panels[k:k + MAX_PANELS] for k in range(0, len(panels), MAX_PANELS)]
+    left = [g for page in pages[MAX_PAGES:] for g in page]
+    pages = pages[:MAX_PAGES]
+    said = []
+    if left:
+        missing = [result.ports[a].label for g in left for a in g]
+        said.append(f"{len(left)} more panel(s) not drawn, for {len(missing)} port class(es): "
+                    + textwrap.shorten(", ".join(missing), 200, placeholder=" …") + " (use -o json or --port)")
+    labelled = len(names) <= MAX_LABELLED
+    if not labelled:
+        said.append(f"{len(names)} {by}s: axis labels left out (more than {MAX_LABELLED}); use -o json for names")
+    stem, dot, ext = path.rpartition(".")
+    files = []
+    for number, drawn in enumerate(pages, 1):
+        out = path if number == 1 else f"{stem}-{number}.{ext}" if dot else f"{path}-{number}"
+        footer = ([f"page {number} of {len(pages)}: {len(panels)} panels for {len(result.ports)} port classes"]
+                  if len(pages) > 1 else []) + (said if number == len(pages) else []) + notes(result)
+        _draw_page(plt, result, by, names, share, drawn, footer, labelled, out)
+        files.append(out)
+    return files, said
+
+
+MAX_PAGES = 10
+"""Image files one command writes at most (MAX_PANELS panels each)."""
+MAX_LABELLED = 80
+"""Groups up to which heatmap axes carry names."""
+
+
+def _draw_page(plt, result, by, names, share, drawn, footer, labelled, out) -> None:
     cols = min(3, len(drawn))
     rows = (len(drawn) + cols - 1) // cols
-    size = max(4.5, min(0.22 * len(names) + 2.5, 30))
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.6), squeeze=False)
+    size = max(4.5, min(0.2 * len(names) + 2.5, 14))
+    for k, members in enumerate(drawn, 1):  # a shortened title is spelled out below the panels
+        if len(", ".join(result.ports[a].label for a in members)) > 60:
+            footer = [f"panel {k}: " + ", ".join(result.ports[a].label for a in members)] + footer
+    lines = sum(len(textwrap.wrap(s, 150)) for s in footer)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.15 * lines), squeeze=False)
     tick = max(4, min(8, 300 / max(1, len(names))))
     for k, members in enumerate(drawn):
         ax = axes[k // cols][k % cols]
         image = ax.imshow(share[:, members[0], :], cmap="RdYlGn", vmin=0, vmax=1)
         title = _title(result, members, width=60)
         ax.set_title("\n".join(textwrap.wrap(title, 44)[:3]) + f"\nshare of {by} pairs allowed", fontsize=9)
-        ticks = range(len(names))
-        ax.set_xticks(ticks, names, rotation=90, fontsize=tick)
-        ax.set_yticks(ticks, names, fontsize=tick)
+        if labelled:
+            ticks = range(len(names))
+            ax.set_xticks(ticks, names, rotation=90, fontsize=tick)
+            ax.set_yticks(ticks, names, fontsize=tick)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
         ax.set_xlabel("to")
         ax.set_ylabel("from")
         fig.colorbar(image, ax=ax, fraction=0.046)
     for k in range(len(drawn), rows * cols):
         axes[k // cols][k % cols].axis("off")
-    said = []
-    if left:
-        missing = [result.ports[a].label for g in left for a in g]
-        said.append(f"{len(left)} more panel(s) not drawn, for {len(missing)} port class(es): "
-                    + textwrap.shorten(", ".join(missing), 200, placeholder=" …") + " (use -o json or --port)")
-    footer = said + notes(result)
-    fig.text(0.01, 0.005, "\n".join(textwrap.fill(s, 160) for s in footer), fontsize=7, va="bottom", ha="left")
-    fig.tight_layout(rect=(0, min(0.4, 0.025 * sum(len(textwrap.wrap(s, 160)) for s in footer) / rows), 1, 1))
-    fig.savefig(path)
+    fig.text(0.01, 0.005, "\n".join(textwrap.fill(s, 150) for s in footer), fontsize=7, va="bottom", ha="left")
+    fig.tight_layout(rect=(0, min(0.4, 0.15 * lines / (size * rows + 0.15 * lines)) + 0.01, 1, 1))
+    fig.savefig(out, dpi=min(100, 2400 / (size * cols)))  # at most 2400 px wide: viewable as one screen
     plt.close(fig)
-    return said
 
 
 def allows_port(port_set: dict, protocol: str, port: int | None) -> bool:

@@ -57,7 +57,8 @@ def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, output, ou
         sys.stdout.write(render_matrix_dot(result, by))
     else:
         path = out_path or f"matrix.{output}"
-        for sentence in render_matrix_image(result, by, path):
+        files, said = render_matrix_image(result, by, path)
+        for sentence in said:
             err.print(f"note: {sentence}")
-        err.print(f"wrote {path}")
+        err.print(f"wrote {', '.join(files)}")
     sys.exit(EXIT_OK)
