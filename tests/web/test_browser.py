@@ -87,6 +87,8 @@ def test_traceflow_form_graph_and_deciding_rule(page):
     # the graph is drawn: the canvas inside #graph has been painted at the box's size
     box = page.locator("#graph canvas").first.bounding_box()
     assert box["width"] > 600 and box["height"] > 200
+    page.evaluate("window.tierwallGraph.nodes('.decider')[0].emit('tap')")
+    assert "✔ ClusterNetworkPolicy/isolate-app-namespaces" in page.locator("#node-detail").inner_text()
     shot(page, "traceflow")
     shared = page.url
     page.goto(shared)  # the URL alone reproduces the trace

@@ -31,10 +31,12 @@
       {selector: "edge.drop", style: {"line-color": "#c62828", "target-arrow-color": "#c62828", "color": "#c62828"}}
     ]
   });
+  // A tapped node's rules (every rule looked at, ✔ the one that matched) under the graph.
+  var panel = document.getElementById("node-detail");
   cy.on("tap", "node", function (evt) {
     var d = evt.target.data();
-    var lines = (d.detail || []).concat(d.origin ? [d.origin] : []);
-    if (lines.length) { window.alert(d.label + "\n\n" + lines.join("\n")); }
+    var lines = [d.label.replace(/\n/g, " · ")].concat(d.detail || [], d.origin ? ["at " + d.origin] : []);
+    panel.textContent = lines.join("\n");
   });
   window.tierwallGraph = cy;  // for tests and the console
 })();
