@@ -90,3 +90,20 @@ def test_the_example_dev_cannot_reach_prod_across_clusters():
         ("dev-eu", "prod-eu", True), ("dev-eu", "prod-us", True), ("dev-eu", "dev-eu", True),
         ("dev-us", "prod-eu", True), ("dev-us", "prod-us", True), ("dev-us", "dev-eu", True),
         ("prod-eu", "dev-eu", True), ("prod-us", "dev-eu", True)}
+
+
+def test_fleet_trace_shows_both_sides_with_their_clusters():
+    args = ["fleet", "trace", str(EXAMPLE / "fleet.yaml"), "--from", "dev-eu/dev-app/web-0",
+            "--to", "prod-us/prod-app/api-0", "--port", "8080"]
+    r = CliRunner().invoke(cli, args + ["-o", "json"])
+    assert r.exit_code == 0, r.output
+    [pair] = json.loads(r.stdout)["pairs"]
+    assert pair["verdict"] == "Drop" and pair["decidedBy"]["cluster"] == "prod-us"
+    assert [(s["side"], s["cluster"], s["verdict"]) for s in pair["sides"]] == \
+        [("egress", "dev-eu", "Allow"), ("ingress", "prod-us", "Drop")]
+    assert pair["seenAtDestinationAs"] == "172.20.1.2"  # dev-eu-node-1's address: SNAT
+    text = CliRunner().invoke(cli, args).stdout
+    assert "ingress at prod-us (source seen as 172.20.1.2): Drop" in text
+    r = CliRunner().invoke(cli, ["fleet", "trace", str(EXAMPLE / "fleet.yaml"), "--from", "web-0",
+                                 "--to", "prod-us/prod-app/api-0", "--port", "8080"])
+    assert r.exit_code == 2 and "CLUSTER/NAMESPACE/POD" in r.stderr

@@ -315,7 +315,7 @@ def _plan_halves(plan, i: int, inst: Instance, addresses: dict, halves: dict) ->
         inst.flows.append(flow | {"halves": ids})
 
 
-def _attach(result: dict, inst: Instance, done: dict, plan) -> None:
+def _attach(result: dict, inst: Instance, done: dict, plan, keep_all: bool = False) -> None:
     c = inst.cross
     case = c.case
     entry = {"name": case.name, "test": case.test, "expect": case.expect, "origin": case.origin.to_dict(),
@@ -338,8 +338,10 @@ def _attach(result: dict, inst: Instance, done: dict, plan) -> None:
             result["status"] = "error"
             continue
         decided = sides[0]
-        if len(sides) == 2 and sides[0]["verdict"] not in ("Drop", "Reject"):
-            decided = sides[1] if sides[0]["verdict"] == "Allow" else sides[0]
+        if len(sides) == 2 and sides[0]["verdict"] == "Allow":
+            # both allow: name the rule that let it through, ingress first (as trace does)
+            rule_sides = [x for x in (sides[1], sides[0]) if x["decidedBy"]["kind"] == "rule"]
+            decided = rule_sides[0] if sides[1]["verdict"] == "Allow" and rule_sides else sides[1]
         verdict = decided["verdict"]
         pair = {"name": case.name, "test": case.test, "from": flow["from"], "to": flow["to"], "port": flow["port"],
                 "protocol": case.protocol, "expect": case.expect, "verdict": verdict,
@@ -350,6 +352,8 @@ def _attach(result: dict, inst: Instance, done: dict, plan) -> None:
                 "sides": [dict(s["trace"], cluster=n) for s, n in zip(sides, (inst.src_cluster, c.dst_cluster))],
                 "caseOrigin": case.origin.to_dict()}
         entry["pairs"] += 1
+        if keep_all:
+            entry.setdefault("results", []).append(pair)
         if not pair["passed"]:
             entry["failedPairs"] += 1
             entry["passed"] = False
@@ -357,3 +361,47 @@ def _attach(result: dict, inst: Instance, done: dict, plan) -> None:
     result["cases"].append(entry)
     if result["status"] == "passed" and not entry["passed"]:
         result["status"] = "failed"
+
+
+def trace_cross(plan, src: str, dst: str, protocol: str = "TCP", port=None, executor: str = "serial",
+                run_map=None) -> dict:
+    """One cross-cluster flow (``A/ns/pod`` to ``B/ns/pod``, ``B/service/ns/name`` or
+    ``B/node/name``), traced as egress at A and ingress at B: every pair with both sides."""
+    import yaml
+
+    from ..load import load_text
+    names = {c.name for c in plan.fleet.clusters}
+    if split(src, names) is None:
+        raise UsageError(f"--from {src!r}: give CLUSTER/NAMESPACE/POD with a cluster of fleet {plan.fleet.name}")
+    if split(dst, names) is None:
+        raise UsageError(f"--to {dst!r}: give CLUSTER/NAMESPACE/POD, CLUSTER/service/NAMESPACE/NAME or "
+                         f"CLUSTER/node/NAME with a cluster of fleet {plan.fleet.name}")
+    entry = {"name": f"{src} -> {dst}", "from": src, "to": dst, "protocol": protocol, "expect": "Allow"}
+    if port is not None:
+        entry["port"] = port
+    doc = {"apiVersion": "tierwall.dev/v1alpha1", "kind": "ConnectivityTest", "metadata": {"name": "trace"},
+           "spec": {"cases": [entry]}}
+    diags = Diagnostics()
+    raws = load_text(yaml.safe_dump(doc), "<command line>", diags)
+    crosses = parse_cross(raws, names, diags)
+    if diags.has_errors() or not crosses:
+        raise UsageError("; ".join(d.message for d in diags.errors) or "not a cross-cluster flow")
+    inst = Instance(crosses[0], split(src, names)[0])
+    need = lookups_for([inst])
+    jobs = {n: plan.job(plan.fleet.cluster(n)) for n in need}
+    looked = {r["cluster"]: r["addresses"] for r in run_map(lookup_job, [(jobs[n], tuple(need[n])) for n in need],
+                                                             executor)}
+    halves: dict[str, list[dict]] = {}
+    _plan_halves(plan, 0, inst, looked, halves)
+    done: dict = {}
+    for t in run_map(halves_job, [(jobs[n], hs) for n, hs in halves.items()], executor):
+        done.update(t["halves"])
+        for d in t["diagnostics"]:
+            if d["severity"] == "error":
+                done.setdefault(f"error:{t['cluster']}", d)
+    result = {"cluster": inst.src_cluster, "status": "passed", "cases": [], "diagnostics": []}
+    _attach(result, inst, done, plan, keep_all=True)
+    [case] = result["cases"]
+    return {"apiVersion": "tierwall.dev/v1alpha1", "kind": "FleetTrace", "from": src, "to": dst,
+            "protocol": protocol, "port": port, "pairs": case.get("results", []),
+            "diagnostics": result["diagnostics"]}

@@ -271,3 +271,25 @@ def render_precedence_text(results: list[dict], console: Console) -> None:
     total = sum(len(r["findings"]) for r in results)
     console.print(Text(f"{total} conflicting local/fleet rule pairs; {broken} where the local rule wins",
                        style="bold red" if broken else "bold"))
+
+
+def render_trace_text(doc: dict, console: Console) -> None:
+    """Each pair: the verdict and who decided, then each side with its cluster."""
+    for d in doc["diagnostics"]:
+        console.print(Text(f"error: {d['message']}", style="bold red"))
+    for pair in doc["pairs"]:
+        l4 = f"{pair['protocol']}/{pair['port']}" if pair.get("port") is not None else pair["protocol"]
+        decided = pair["decidedBy"]
+        style = "bold green" if pair["verdict"] == "Allow" else "bold red"
+        console.print(Text(f"{pair['from']} → {pair['to']} {l4}: ") + Text(pair["verdict"], style=style)
+                      + Text(f" — decided at {decided['cluster']} by "
+                             f"{decided.get('policy') or decided.get('explanation')}"
+                             + (f" [{decided['tier']}]" if decided.get("tier") else "")))
+        for side in pair["sides"]:
+            seen = f" (source seen as {pair['seenAtDestinationAs']})" if side["side"] == "ingress" and \
+                pair.get("seenAtDestinationAs") else ""
+            d = side["decidedBy"]
+            origin = d.get("origin") or {}
+            where = f" ({origin.get('file')}:{origin.get('line')})" if origin.get("line") else ""
+            console.print(Text(f"  {side['side']} at {side['cluster']}{seen}: {side['verdict']} — "
+                               f"{d.get('explanation')}{where}", style="dim"))

@@ -166,3 +166,33 @@ def precedence(fleet_file, output, executor, only, verbose):
         sys.exit(EXIT_INPUT)
     broken = any(f["kind"] == "local-overrides-fleet" for r in results for f in r["findings"])
     sys.exit(EXIT_FAILED if broken else EXIT_OK)
+
+
+@fleet.command()
+@click.argument("fleet_file", metavar="FLEET")
+@click.option("--from", "src", required=True, metavar="CLUSTER/NS/POD", help="The source pod, with its cluster.")
+@click.option("--to", "dst", required=True, metavar="CLUSTER/...",
+              help="CLUSTER/NS/POD, CLUSTER/service/NS/NAME or CLUSTER/node/NAME.")
+@click.option("--port", default=None, help="Port number or name (not for ICMP).")
+@click.option("--protocol", default="TCP", show_default=True)
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", is_flag=True)
+@handle_errors
+def trace(fleet_file, src, dst, port, protocol, output, verbose):
+    """A flow from a pod of one cluster to a pod, Service or node of another, traced as egress
+    at the source cluster and ingress at the destination cluster (docs/fleet.md).
+
+    \b
+    tierwall fleet trace fleet.yaml --from dev-eu/dev-app/web-0 --to prod-eu/prod-app/api-0 --port 8080
+    """
+    from ...fleet.cross import trace_cross
+    from ...fleet.executor import run_map
+    from ...fleet.report import render_trace_text
+    plan = _plan(fleet_file, verbose)
+    port_value = int(port) if port is not None and port.isdigit() else port
+    doc = trace_cross(plan, src, dst, protocol.upper(), port_value, "serial", run_map)
+    if output == "json":
+        sys.stdout.write(render_json(doc))
+    else:
+        render_trace_text(doc, stdout())
+    sys.exit(EXIT_INPUT if doc["diagnostics"] else EXIT_OK)
