@@ -24,7 +24,8 @@ def read_cluster_rbac(cluster: Cluster, diags: Diagnostics, cni_roles: bool = Tr
     return read_rbac(raws, diags, assumed_for(cluster.model.cni, cni_roles))
 
 
-def analyse(cluster: Cluster, report: CheckReport, diags: Diagnostics, cni_roles: bool = True):
+def analyse(cluster: Cluster, report: CheckReport, diags: Diagnostics, cni_roles: bool = True,
+            pod_cidr: str | None = None):
     """The tamper search over ``report``'s protected cases, with the cluster's RBAC and the
     admission guards among its inputs (a :class:`~tierwall.rbac.tamper.TamperReport`)."""
     from .guard import read_guards
@@ -38,7 +39,7 @@ def analyse(cluster: Cluster, report: CheckReport, diags: Diagnostics, cni_roles
                       "TW262")
     guards = read_guards(cluster.objects.by_dialect.get("admission", []) if cluster.objects else [], diags)
     diags.raise_if_errors()
-    return search(cluster, report, rbac, guards)
+    return search(cluster, report, rbac, guards, pod_cidr)
 
 
 __all__ = ["analyse", "Binding", "Grant", "Identity", "Rbac", "Request", "Role", "Rule", "Subject", "authorize",

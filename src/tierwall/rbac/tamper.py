@@ -100,8 +100,10 @@ def authorize_change(rbac: Rbac, who: Identity, change: Change) -> Grant | list[
     return None
 
 
-def search(cluster: Cluster, report: CheckReport, rbac: Rbac, guards: list[Guard]) -> TamperReport:
-    """Search every protected case of ``report`` (``check``'s results on ``cluster``)."""
+def search(cluster: Cluster, report: CheckReport, rbac: Rbac, guards: list[Guard],
+           pod_cidr: str | None = None) -> TamperReport:
+    """Search every protected case of ``report`` (``check``'s results on ``cluster``, read with
+    ``pod_cidr``: the re-loads invent the same addresses)."""
     out = TamperReport(guards=sorted(g.name for g in guards if not g.unsupported))
     by_case: dict[int, list[CaseResult]] = {}
     for r in report.results:
@@ -116,12 +118,12 @@ def search(cluster: Cluster, report: CheckReport, rbac: Rbac, guards: list[Guard
         ctx = CaseContext.of(cluster, results)
         for principal in case.protected_from:
             who = Identity.of(principal)
-            out.outcomes.append(_search_one(cluster, ctx, rbac, guards, who, principal.text))
+            out.outcomes.append(_search_one(cluster, ctx, rbac, guards, who, principal.text, pod_cidr))
     return out
 
 
 def _search_one(cluster: Cluster, ctx: CaseContext, rbac: Rbac, guards: list[Guard], who: Identity,
-                subject: str) -> Outcome:
+                subject: str, pod_cidr: str | None) -> Outcome:
     outcome = Outcome(ctx.case.name, ctx.case.test, subject)
     inv = cluster.inventory
     for route, propose in ROUTES:
@@ -143,7 +145,7 @@ def _search_one(cluster: Cluster, ctx: CaseContext, rbac: Rbac, guards: list[Gua
                         outcome.guard_blocks.append(f"{witness.title}: {denied.guard}: {denied.message}")
                         blocked_noted = True
                     continue
-                flipped = _flip(cluster, ctx, witness, outcome, route)
+                flipped = _flip(cluster, ctx, witness, outcome, route, pod_cidr)
                 if flipped is not None:
                     outcome.finding = Finding(witness, grants, flipped)
                     return outcome
@@ -152,10 +154,11 @@ def _search_one(cluster: Cluster, ctx: CaseContext, rbac: Rbac, guards: list[Gua
     return outcome
 
 
-def _flip(cluster: Cluster, ctx: CaseContext, witness: Witness, outcome: Outcome, route: str) -> CaseResult | None:
+def _flip(cluster: Cluster, ctx: CaseContext, witness: Witness, outcome: Outcome, route: str,
+          pod_cidr: str | None) -> CaseResult | None:
     diags = Diagnostics()
     try:
-        after = apply(cluster, witness, diags)
+        after = apply(cluster, witness, diags, pod_cidr)
     except InputError:
         outcome.count(route, "invalid")  # the route proposed an object the webhooks refuse
         return None

@@ -115,7 +115,7 @@ def all_raws(cluster: Cluster) -> list[RawObject]:
     return out
 
 
-def apply(cluster: Cluster, witness: Witness, diags: Diagnostics) -> Cluster:
+def apply(cluster: Cluster, witness: Witness, diags: Diagnostics, pod_cidr: str | None = None) -> Cluster:
     """Re-read the cluster with ``witness`` applied: replaced and deleted objects leave,
     created and updated ones come in (parsed from YAML, as any input is).
 
@@ -126,4 +126,4 @@ def apply(cluster: Cluster, witness: Witness, diags: Diagnostics) -> Cluster:
     raws = [r for r in all_raws(cluster) if id(r) not in gone]
     text = "\n---\n".join(yaml.safe_dump(c.obj, sort_keys=False) for c in witness.changes if c.verb != "delete")
     new = load_text(text, WITNESS_FILE, diags) if text else []
-    return load_cluster([], cluster.model.cni, diags=diags, extra=raws + new)
+    return load_cluster([], cluster.model.cni, diags=diags, extra=raws + new, pod_cidr=pod_cidr)

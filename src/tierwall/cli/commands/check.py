@@ -9,7 +9,7 @@ import click
 from ... import api
 from ...errors import Diagnostics, InputError
 from ...render import render_check, render_diagnostics, render_json, render_junit
-from ..common import EXIT_FAILED, EXIT_OK, handle_errors, input_options, load, stderr, stdout
+from ..common import EXIT_FAILED, EXIT_OK, handle_errors, input_options, load, pod_cidr, stderr, stdout
 
 
 @click.command()
@@ -33,7 +33,7 @@ def check(paths, cni, verbose, test_paths, output):
     tamper = None
     if any(r.case.protected_from for r in report.results):  # protectedFrom: docs/rbac.md
         from ...rbac import analyse
-        tamper = analyse(cluster, report, diags)
+        tamper = analyse(cluster, report, diags, pod_cidr=pod_cidr())
     render_diagnostics(diags.items, stderr(), verbose)
     if output == "json":
         doc = report.to_dict()
