@@ -2,6 +2,7 @@
 """Time tierwall on a generated cluster: load+compile, full matrix, trace latency, peak memory.
 
     python benchmarks/bench_tierwall.py --pods 10000 --namespaces 500 --policies 2000
+    python benchmarks/bench_tierwall.py --shape varied --pods 10000 --policies 2500 --commands
 
 Each measurement runs in a fresh child process (so peak RSS is that run's own), on files
 made by ``generate.py`` with the same seed. Prints one table; ``--json`` for machines.
@@ -32,7 +33,7 @@ pods = [p for p in cluster.inventory.pods if p.ips]
 for p in pods:  # compile: every pod's plans (what trace and matrix walk)
     cc.plan(p, __import__("tierwall.model", fromlist=["Direction"]).Direction.EGRESS)
 t1 = time.perf_counter()
-m = compute_matrix(cc)
+m = compute_matrix(cc, outside=True)
 t2 = time.perf_counter()
 rnd = random.Random(1)
 lat = []
@@ -41,22 +42,29 @@ for _ in range(2000):
     req = Request(endpoint_for_pod(cluster.inventory, a), endpoint_for_pod(cluster.inventory, b), None, "TCP", 8080)
     s = time.perf_counter(); trace(cc, req); lat.append(time.perf_counter() - s)
 print(json.dumps({"load_compile_s": t1 - t0, "matrix_s": t2 - t1, "classes": len(m.reps),
-                  "port_classes": len(m.ports), "pods": len(pods),
+                  "port_classes": len(m.ports), "pods": len(pods), "verdict_rows": len(m.sets),
+                  "endpoints": m.size,
                   "trace_median_ms": statistics.median(lat) * 1000,
                   "trace_p99_ms": sorted(lat)[int(len(lat) * 0.99)] * 1000,
                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def measure_cli(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one command, measured on the child alone."""
+def measure_cli(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one command, measured
+    on the child alone (CPU time is what a busy shared machine distorts least)."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args)} failed")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+COMMANDS = {"namespace json": ["--by", "namespace", "-o", "json"], "table": [],
+            "class json": ["--by", "class", "-o", "json"], "pod json": ["--by", "pod", "-o", "json"],
+            "csv": ["-o", "csv"]}
 
 
 def main() -> None:
@@ -66,23 +74,27 @@ def main() -> None:
     ap.add_argument("--policies", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--antrea", action="store_true")
+    ap.add_argument("--shape", choices=["classic", "varied"], default="classic")
+    ap.add_argument("--commands", default="namespace json",
+                    help=f"comma-separated matrix commands to time, of: {', '.join(COMMANDS)}")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         gen = [sys.executable, str(HERE / "generate.py"), tmp, "--pods", str(args.pods), "--namespaces",
-               str(args.namespaces), "--policies", str(args.policies), "--seed", str(args.seed)]
+               str(args.namespaces), "--policies", str(args.policies), "--seed", str(args.seed),
+               "--shape", args.shape]
         subprocess.run(gen + (["--antrea"] if args.antrea else []), check=True)
         inner = json.loads(subprocess.run([sys.executable, "-c", CHILD, tmp], check=True, capture_output=True,
                                           text=True).stdout)
-        wall, rss = measure_cli([sys.executable, "-m", "tierwall", "matrix", "-f", tmp, "--by", "namespace",
-                                 "-o", "json"])
-    result = {"size": f"{args.pods} pods / {args.namespaces} ns / {args.policies} policies", **inner,
-              "cli_matrix_wall_s": wall, "cli_matrix_peak_rss_mib": rss}
+        result = {"size": f"{args.shape}: {args.pods} pods / {args.policies} policies", **inner}
+        for name in args.commands.split(","):
+            wall, cpu, rss = measure_cli([sys.executable, "-m", "tierwall", "matrix", "-f", tmp, *COMMANDS[name]])
+            result[f"{name}: wall_s"], result[f"{name}: cpu_s"], result[f"{name}: peak_mib"] = wall, cpu, rss
     if args.json:
         print(json.dumps(result))
         return
     for key, value in result.items():
-        print(f"{key:24} {value:.3f}" if isinstance(value, float) else f"{key:24} {value}")
+        print(f"{key:28} {value:.3f}" if isinstance(value, float) else f"{key:28} {value}")
 
 
 if __name__ == "__main__":
