@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "live"))
 
 from apiserver import ApiServer, Cluster, catalog_for  # noqa: E402
-from conftest import write_kubeconfig  # noqa: E402
+from kubeconfigs import write_kubeconfig  # noqa: E402
 from generate import generate  # noqa: E402
 from pki import make_pki  # noqa: E402
 

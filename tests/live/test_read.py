@@ -186,7 +186,7 @@ def test_live_objects_equal_the_same_objects_read_from_a_kubectl_dump(serve, tmp
 
 def test_merged_kubeconfig_paths_and_a_context_name_with_slashes(serve, pki, tmp_path, monkeypatch):
     """KUBECONFIG may list several files (kubectl merges them); EKS context names are ARNs with '/'."""
-    from conftest import write_kubeconfig
+    from kubeconfigs import write_kubeconfig
     objs = small_cluster()
     server = serve(Cluster(objs, groups=catalog_for(objs)))
     arn = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
