@@ -49,3 +49,29 @@ def test_many_port_ranges_share_few_verdict_rows():
     assert len(m.sets) <= 4  # x0, x1, x2 targets each allow their own 50 ranges (+ nothing)
     assert _cell(m, "a/p0", "a/p1", "TCP/1010-1015") == "Allow"   # p1 is x1: range i=1
     assert _cell(m, "a/p0", "a/p1", "TCP/1000-1005") == "Drop"
+
+
+def test_legend_says_service_traffic_is_not_covered_when_toservices_rules_exist():
+    from helpers import service, world
+    from tierwall.render.matrix import notes
+    rule = {"action": "Drop", "toServices": [{"name": "web", "namespace": "x"}]}
+    objs = world() + [service("x", "web", {"pod": "a"}, [(8000, "serve-81", "TCP")], cluster_ip="10.96.0.10"),
+                      {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy", "metadata": {"name": "ts"},
+                       "spec": {"priority": 1, "appliedTo": [{"namespaceSelector": {"matchLabels": {"ns": "y"}}}],
+                                "egress": [rule]}}]
+    said = notes(compute_matrix(build(objs, "antrea").compiled))
+    assert any("Service" in n and "not covered" in n and "ClusterNetworkPolicy" in n for n in said), said
+    assert not any("not covered" in n for n in notes(compute_matrix(build(world(), "antrea").compiled)))
+
+
+def test_legend_says_which_cells_rest_on_an_invented_address():
+    from tierwall.render.matrix import notes
+    unscheduled = pod("a", "new", None)
+    del unscheduled["status"]["podIP"]
+    objs = [namespace("a"), pod("a", "client", "10.0.0.1"), unscheduled,
+            _np("to-pods", "a", {"podSelector": {"matchLabels": {"pod": "client"}}, "policyTypes": ["Egress"],
+                                 "egress": [{"to": [{"ipBlock": {"cidr": "10.244.0.0/16"}}]}]})]
+    said = notes(compute_matrix(build(objs).compiled))
+    assert any("invented address" in n and "a/new" in n and "NetworkPolicy/a/to-pods" in n for n in said), said
+    objs[-1]["spec"]["egress"][0]["to"][0]["ipBlock"]["cidr"] = "192.168.0.0/16"
+    assert not any("invented" in n for n in notes(compute_matrix(build(objs).compiled)))
