@@ -45,19 +45,26 @@ def parse_protected(r: ObjectReader, container: dict, path: tuple) -> tuple[Prin
     entries = r.sequence(container, FIELD, path)
     if entries is None:
         return None
-    out = []
-    for i, entry in enumerate(entries):
-        p = path + (FIELD, i)
-        if not isinstance(entry, dict):
-            r.error(p, "a protectedFrom entry is a subject: {kind: Group|User|ServiceAccount, name, namespace}")
-            continue
-        r.known(entry, p, ("kind", "name", "namespace", "apiGroup"))
-        kind = r.string(entry, "kind", p, required=True, choices=PRINCIPAL_KINDS)
-        name = r.string(entry, "name", p, required=True)
-        ns = r.string(entry, "namespace", p) or ""
-        if kind == "ServiceAccount" and not ns:
-            r.error(p + ("namespace",), "a ServiceAccount subject needs its namespace")
-            continue
-        if kind and name:
-            out.append(Principal(kind, name, ns if kind == "ServiceAccount" else ""))
-    return tuple(out)
+    subjects = (read_subject(r, entry, path + (FIELD, i), "a protectedFrom entry", True)
+                for i, entry in enumerate(entries))
+    return tuple(s for s in subjects if s is not None)
+
+
+def read_subject(r: ObjectReader, entry, path: tuple, what: str, needs_namespace: bool,
+                 default_namespace: str = "") -> Subject | None:
+    """One ``{kind, name, namespace}`` subject (a binding's, or a protectedFrom entry); errors
+    name the field. A ServiceAccount without namespace takes ``default_namespace`` (a
+    RoleBinding's own) or, when ``needs_namespace``, is an error."""
+    if not isinstance(entry, dict):
+        r.error(path, f"{what} is a subject: {{kind: Group|User|ServiceAccount, name, namespace}}")
+        return None
+    r.known(entry, path, ("kind", "name", "namespace", "apiGroup"))
+    kind = r.string(entry, "kind", path, required=True, choices=PRINCIPAL_KINDS)
+    name = r.string(entry, "name", path, required=True)
+    ns = r.string(entry, "namespace", path) or ""
+    if kind is None or name is None:
+        return None
+    if kind == "ServiceAccount" and not ns and needs_namespace:
+        r.error(path + ("namespace",), "a ServiceAccount subject needs its namespace")
+        return None
+    return Subject(kind, name, ns if kind == "ServiceAccount" else "")

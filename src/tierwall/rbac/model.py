@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import Diagnostics
-from ..expect.protect import Subject
+from ..expect.protect import Subject, read_subject
 from ..load import ObjectReader, RawObject
 from ..origin import Origin
 from ..selectors import LabelSelector, parse_label_selector
@@ -224,21 +224,10 @@ def _binding(raw: RawObject, diags: Diagnostics) -> Binding | None:
     role_name = r.string(ref, "name", ("roleRef",), required=True)
     if role_kind is None or role_name is None:
         return None
-    subjects = []
-    for i, entry in enumerate(r.sequence(raw.data, "subjects", ()) or []):
-        path = ("subjects", i)
-        if not isinstance(entry, dict):
-            r.error(path, "a subject must be a mapping with kind and name")
-            continue
-        r.known(entry, path, ("kind", "name", "namespace", "apiGroup"))
-        kind = r.string(entry, "kind", path, required=True, choices=SUBJECT_KINDS)
-        name = r.string(entry, "name", path, required=True)
-        ns = r.string(entry, "namespace", path) or ""
-        if kind is None or name is None:
-            continue
-        if kind == "ServiceAccount" and not ns and raw.kind == "ClusterRoleBinding":
-            r.error(path + ("namespace",), "a ServiceAccount subject of a ClusterRoleBinding needs a namespace")
-            continue
-        subjects.append(Subject(kind, name, ns if kind == "ServiceAccount" else ""))
+    # a RoleBinding's ServiceAccount subject without namespace is kept as written (rbac.go
+    # reads it as the binding's namespace: Binding.subject_namespace)
+    subjects = [s for i, entry in enumerate(r.sequence(raw.data, "subjects", ()) or [])
+                if (s := read_subject(r, entry, ("subjects", i), "a binding subject",
+                                      raw.kind == "ClusterRoleBinding")) is not None]
     return Binding(raw.kind, raw.name, raw.namespace if raw.kind == "RoleBinding" else "", role_kind, role_name,
                    subjects, raw.origin)
