@@ -4,7 +4,6 @@ others, and the same report from every executor (processes, Dask)."""
 import json
 import xml.etree.ElementTree as ET
 
-import pytest
 from click.testing import CliRunner
 
 from fleetkit import EXAMPLE, case, connectivity_test, deny_tools, fleet_file, small_cluster, write

@@ -161,6 +161,15 @@ def _parse(raw: RawObject, base: Path, diags: Diagnostics) -> Fleet:
     return fleet
 
 
+def _entry(r: ObjectReader, entry, path: tuple, shape: str, fields: tuple[str, ...]) -> bool:
+    """Whether ``entry`` is a mapping (else an error saying ``shape``); unknown fields warn."""
+    if not isinstance(entry, dict):
+        r.error(path, shape, "TW135")
+        return False
+    r.known(entry, path, fields)
+    return True
+
+
 def _unique(r: ObjectReader, spec: dict, key: str, what: str, parse) -> list:
     """The valid entries of ``spec[key]``, each name once (a repeated name is an error)."""
     out: list = []
@@ -210,10 +219,8 @@ def _labels(r: ObjectReader, entry: dict, key: str, path: tuple) -> dict:
 
 
 def _cluster(r: ObjectReader, entry, path: tuple, base: Path) -> ClusterSpec | None:
-    if not isinstance(entry, dict):
-        r.error(path, "a cluster is a mapping with name, labels and sources", "TW135")
+    if not _entry(r, entry, path, "a cluster is a mapping with name, labels and sources", ("name", "labels", "sources", "cni", "snat")):
         return None
-    r.known(entry, path, ("name", "labels", "sources", "cni", "snat"))
     before = r.failed
     r.failed = False
     name = _name(r, entry, path, "cluster")
@@ -229,10 +236,8 @@ def _cluster(r: ObjectReader, entry, path: tuple, base: Path) -> ClusterSpec | N
 
 
 def _group(r: ObjectReader, entry, path: tuple, clusters: set[str]) -> Group | None:
-    if not isinstance(entry, dict):
-        r.error(path, "a group is a mapping with name, clusterSelector and/or clusters", "TW135")
+    if not _entry(r, entry, path, "a group is a mapping with name, clusterSelector and/or clusters", ("name", "clusterSelector", "clusters", "policySets", "tests")):
         return None
-    r.known(entry, path, ("name", "clusterSelector", "clusters", "policySets", "tests"))
     before = r.failed
     r.failed = False
     name = _name(r, entry, path, "group")
@@ -259,10 +264,8 @@ def _group(r: ObjectReader, entry, path: tuple, clusters: set[str]) -> Group | N
 
 
 def _policy_set(r: ObjectReader, entry, path: tuple, file: str) -> PolicySet | None:
-    if not isinstance(entry, dict):
-        r.error(path, "a policy set is a mapping with name and path", "TW135")
+    if not _entry(r, entry, path, "a policy set is a mapping with name and path", ("name", "path", "prune", "namePrefix", "ownerLabels")):
         return None
-    r.known(entry, path, ("name", "path", "prune", "namePrefix", "ownerLabels"))
     name = _name(r, entry, path, "policy set")
     target = r.string(entry, "path", path, required=True)
     prune = entry.get("prune", False)
@@ -286,10 +289,8 @@ def _policy_set(r: ObjectReader, entry, path: tuple, file: str) -> PolicySet | N
 
 
 def _central(r: ObjectReader, entry, path: tuple, groups: set[str]) -> CentralSet | None:
-    if not isinstance(entry, dict):
-        r.error(path, "a central entry is a mapping with name, path and category (or tier)", "TW135")
+    if not _entry(r, entry, path, "a central entry is a mapping with name, path and category (or tier)", ("name", "path", "category", "tier", "groups")):
         return None
-    r.known(entry, path, ("name", "path", "category", "tier", "groups"))
     name = _name(r, entry, path, "central")
     target = r.string(entry, "path", path, required=True)
     category, tier = entry.get("category"), entry.get("tier")
