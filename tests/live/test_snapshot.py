@@ -80,3 +80,14 @@ def test_snapshot_of_an_unreachable_cluster_is_exit_2_without_files(serve, tmp_p
     r = _run("snapshot", "-f", "k8s://test-ctx", "--out", str(tmp_path / "snap"))
     assert r.exit_code == 2 and "cannot reach the API server" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "snap").exists()
+
+
+def test_a_file_added_to_a_snapshot_directory_is_named_not_silently_read_or_dropped(serve, tmp_path):
+    objs = small_cluster()
+    serve(Cluster(objs, groups=catalog_for(objs)))
+    snap = tmp_path / "snap"
+    assert _run("snapshot", "-f", "k8s://test-ctx", "--out", str(snap)).exit_code == 0
+    (snap / "extra.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: extra}\n")
+    r = _run("get", "networkpolicies", "-A", "-f", str(snap))
+    assert r.exit_code == 0 and "db-from-web" in r.stdout
+    assert f"{snap / 'extra.yaml'}: warning: not part of the snapshot" in r.stderr

@@ -72,6 +72,11 @@ def read_snapshot(path: Path, diags: Diagnostics, load_text) -> list[RawObject]:
     for d in index.get("diagnostics", []):
         diags.items.append(Diagnostic(Severity(d["severity"]), d["code"], d["message"], Origin(**d["origin"])))
     context = str(index.get("context") or "")
+    listed = set(index.get("files", {}))
+    for other in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".yaml", ".yml", ".json")
+                        and str(p.relative_to(path)) not in listed):
+        diags.warning(Origin(file=str(other)), f"not part of the snapshot in {path} (its index does not list it), so "
+                                               f"not read; give it with its own -f to read it too", "TW201")
     objects: list[RawObject] = []
     for name, entry in sorted(index.get("files", {}).items()):
         file = path / name
