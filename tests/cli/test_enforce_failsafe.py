@@ -241,3 +241,11 @@ def test_reload_keeps_table_and_swaps_contents_in_one_transaction(tmp_path, netn
                              input=rs2.text.replace("counter drop", "counter dropp", 1), capture_output=True)
     assert refused.returncode != 0
     assert _nft(netns, "-a", "list", "table", "inet", "tw").stdout == listing  # all or nothing
+
+
+def test_made_up_pod_addresses_stop_enforce(tmp_path):
+    no_ip = PODS.replace("status: {podIP: 10.1.0.3}\n", "")
+    r = _invoke("enforce", *_files(tmp_path, no_ip, CALICO_DENY))
+    assert r.exit_code == 2, r.output
+    assert "1 pod(s) have no status.podIP (app/web2)" in r.stderr and r.stdout == ""
+    assert _invoke("enforce", "--allow-partial", *_files(tmp_path, no_ip, CALICO_DENY)).exit_code == 0

@@ -76,9 +76,9 @@ class Observed:
 
 def refuse_partial(ruleset: Ruleset) -> None:
     if ruleset.partial:
-        raise PartialRuleset(f"{len(ruleset.unsupported)} rule(s) cannot be compiled to nftables (listed above); "
-                             f"nothing was loaded. Pass --allow-partial to enforce the rest, with those rules "
-                             f"failing closed (see docs/enforce.md)")
+        raise PartialRuleset(f"{len(ruleset.unsupported)} part(s) of the policies cannot be enforced as written "
+                             f"(listed above); nothing was loaded. Pass --allow-partial to enforce the rest: rules "
+                             f"nftables cannot express then fail closed (see docs/enforce.md)")
 
 
 class Lab:

@@ -67,6 +67,11 @@ def enforce(paths, cni, verbose, node, iface_map, table, do_apply, log, allow_pa
     mapping = _iface_map(iface_map) if iface_map else {p.key: iface_of(p) for p in pods}
     pods = [p for p in pods if p.key in mapping]
     ruleset = compile_ruleset(cluster.compiled, mapping, pods, table, log)
+    invented = sorted(p.key for p in cluster.inventory.pods if p.ip_assigned and not p.host_network)
+    if invented:  # on a real node a made-up address matches some other host, or nobody
+        ruleset.unsupported.append(
+            f"{len(invented)} pod(s) have no status.podIP ({', '.join(invented[:3])}{', …' if len(invented) > 3 else ''}):"
+            f" the addresses tierwall made up for them would be in the ruleset; give the pods their addresses")
     _report_unsupported(ruleset)
     if not allow_partial:
         try:
