@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .dialects import NON_POLICY_OWNERS, build_model, infer_cni, sort_objects
+from .dialects.contract import ClusterFacts, ServiceFacts
 from .dialects.known_kinds import misspelt_kinds
 from .engine import CompiledCluster, compile_cluster
 from .errors import Diagnostics
-from .inventory import Inventory, build_inventory
+from .inventory import INVENTORY_KINDS, Inventory, build_inventory
 from .load import RawObject, load_paths
 from .model import Model
 
@@ -58,11 +59,11 @@ def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
     """
     diags = diags if diags is not None else Diagnostics()
     raws = load_paths(paths, diags, stdin=stdin) + list(extra)
-    objects = sort_objects(misspelt_kinds(raws, diags))
+    objects = sort_objects(misspelt_kinds(raws, diags), INVENTORY_KINDS)
     for raw in objects.unknown:
         diags.info(raw.origin, f"kind {raw.kind} ({raw.api_version}) is not read by tierwall; skipped", "TW303")
     inv = build_inventory(objects.by_dialect.get("inventory", []) + _namespaced(objects), diags, pod_cidr)
-    model = build_model(objects, inv, cni or infer_cni(objects), diags)
+    model = build_model(objects, facts_of(inv), cni or infer_cni(objects), diags)
     if strict:
         diags.raise_if_errors()
     return Cluster(inv, model, compile_cluster(model, inv), diags,
@@ -72,3 +73,9 @@ def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
 def _namespaced(objects) -> list[RawObject]:
     """Policy objects too: their namespaces must exist (implied if not declared)."""
     return [r for d, rs in objects.by_dialect.items() if d not in NON_POLICY_OWNERS for r in rs if r.namespace]
+
+
+def facts_of(inv: Inventory) -> ClusterFacts:
+    """What lowering may know about the cluster (dialects never read the inventory itself)."""
+    services = {key: ServiceFacts(s.namespace, s.name, s.selector, s.headless) for key, s in inv.services.items()}
+    return ClusterFacts(services, {name: dict(ns.labels) for name, ns in inv.namespaces.items()})

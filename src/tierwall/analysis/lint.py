@@ -14,6 +14,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from ..cluster import Cluster
+from ..dialects import policy_kinds_checked
 from ..engine import Flow, endpoint_for_pod, service_endpoints, trace_flow
 from ..engine.matrix import Tracker, compute_matrix
 from ..errors import Severity
@@ -178,7 +179,7 @@ def _unreachable_networkpolicies(cc, tracker: Tracker, matrix) -> list[Finding]:
         if e.is_pod:
             rep_of_pod[e.pod.index] = matrix.endpoints[matrix.reps[matrix.klass[i]]].pod.index
     for policy in cc.model.policies:
-        if policy.ref.kind != "NetworkPolicy" or not policy.isolates:
+        if policy.ref.kind not in policy_kinds_checked("TW253") or not policy.isolates:
             continue
         bits = cc.applied_bits(policy.subject)
         pods = [p for p in cc.inv.pods if bits >> p.index & 1]
@@ -263,7 +264,7 @@ def _equal_priorities(cc) -> list[Finding]:
     out = []
     groups: dict[tuple, list] = {}
     for policy in cc.model.policies:
-        if policy.ref.priority and policy.ref.kind not in ("GlobalNetworkPolicy", "CalicoNetworkPolicy"):
+        if policy.ref.priority and policy.ref.kind in policy_kinds_checked("TW256"):
             groups.setdefault((policy.stage, policy.ref.priority), []).append(policy)
     for (stage, priority), policies in groups.items():
         for i, a in enumerate(policies):
@@ -288,6 +289,8 @@ def _namespace_only_labels(cc) -> list[Finding]:
     ns_keys = {k for ns in cc.inv.namespaces.values() for k in ns.labels}
     out = []
     for policy in cc.model.policies:
+        if policy.ref.kind not in policy_kinds_checked("TW257"):
+            continue
         for rule_or_policy, exprs in _calico_selectors(policy):
             for expr in exprs:
                 node = getattr(expr, "node", None)

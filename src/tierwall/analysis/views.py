@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..cluster import Cluster
+from ..dialects import get_kinds, owner_of_get_kind
+from ..dialects.contract import Column, GetKind
 from ..errors import UsageError
 from ..engine import endpoint_for_pod
 from ..engine.match import Match, peer_matches
@@ -18,29 +20,17 @@ from ..inventory import Pod
 from ..load import RawObject
 from ..model import Direction, GroupPeer, Peer, Policy, Rule
 
+DECLARED: dict[str, GetKind] = {k.name: k for k in get_kinds()}
+"""The kinds the dialects declare (``Dialect.get_kinds``), by canonical name."""
 KINDS = {
-    # alias → (dialect, raw kinds, policy ref kinds, title)
-    "acnp": ("antrea", ("ClusterNetworkPolicy",), ("ClusterNetworkPolicy",)),
-    "annp": ("antrea", ("NetworkPolicy",), ("AntreaNetworkPolicy",)),
+    # name → (owner, raw kinds, policy ref kinds)
+    **{k.name: (owner_of_get_kind(k.name), k.raw_kinds, k.policy_kinds) for k in DECLARED.values()},
     "tiers": ("tiers", ("Tier",), ()),
-    "clustergroups": ("antrea", ("ClusterGroup",), ()),
-    "groups": ("antrea", ("Group",), ()),
-    "networkpolicies": ("kubernetes", ("NetworkPolicy",), ("NetworkPolicy",)),
-    "anp": ("adminnetpol", ("AdminNetworkPolicy",), ("AdminNetworkPolicy",)),
-    "banp": ("adminnetpol", ("BaselineAdminNetworkPolicy",), ("BaselineAdminNetworkPolicy",)),
-    "cnp": ("adminnetpol", ("ClusterNetworkPolicy",), ("ClusterNetworkPolicy.policy.networking.k8s.io",)),
-    "gnp": ("calico", ("GlobalNetworkPolicy",), ("GlobalNetworkPolicy",)),
-    "caliconetworkpolicies": ("calico", ("NetworkPolicy",), ("CalicoNetworkPolicy",)),
-    "networksets": ("calico", ("GlobalNetworkSet", "NetworkSet"), ()),
     "policies": ("*", (), ()),
 }
-ALIASES = {"acnps": "acnp", "clusternetworkpolicies": "acnp", "annps": "annp", "tier": "tiers", "tr": "tiers",
-           "cg": "clustergroups", "clustergroup": "clustergroups", "grp": "groups", "group": "groups",
-           "netpol": "networkpolicies", "networkpolicy": "networkpolicies", "np": "networkpolicies",
-           "anps": "anp", "adminnetworkpolicies": "anp", "banps": "banp", "baselineadminnetworkpolicies": "banp",
-           "cnps": "cnp", "gnps": "gnp", "globalnetworkpolicies": "gnp", "cnpc": "caliconetworkpolicies",
-           "netsets": "networksets", "policy": "policies"}
-NAMESPACED = {"annp", "groups", "networkpolicies", "caliconetworkpolicies"}
+ALIASES = {"tier": "tiers", "tr": "tiers", "policy": "policies",
+           **{alias: k.name for k in DECLARED.values() for alias in k.aliases}}
+NAMESPACED = {k.name for k in DECLARED.values() if k.namespaced}
 
 
 def resolve_kind(name: str) -> str:
@@ -125,11 +115,9 @@ def get(cluster: Cluster, kind: str, namespace: str | None, wide: bool = False, 
 
 
 def _title(key: str) -> str:
-    return {"acnp": "ClusterNetworkPolicy", "annp": "Antrea NetworkPolicy", "tiers": "Tier",
-            "clustergroups": "ClusterGroup", "groups": "Group", "networkpolicies": "NetworkPolicy",
-            "anp": "AdminNetworkPolicy", "banp": "BaselineAdminNetworkPolicy", "cnp": "ClusterNetworkPolicy",
-            "gnp": "GlobalNetworkPolicy", "caliconetworkpolicies": "Calico NetworkPolicy",
-            "networksets": "NetworkSet", "policies": "policy"}.get(key, key)
+    if key in DECLARED:
+        return DECLARED[key].title
+    return {"tiers": "Tier", "policies": "policy"}.get(key, key)
 
 
 def resource_name(raw: RawObject | None, kind: str, name: str) -> str:
@@ -161,7 +149,7 @@ def _rows(cluster: Cluster, key: str, namespace: str | None, wide: bool) -> List
                 row.append("declared" if name in by_name else "built-in")
             listing.add(row, by_name.get(name), resource_name(by_name.get(name), "tier.crd.antrea.io", name))
         return listing
-    if key in ("clustergroups", "groups", "networksets"):
+    if key in DECLARED and not DECLARED[key].policy_kinds:  # groups and address sets
         dialect, raw_kinds, _ = KINDS[key]
         raws = [r for r in cluster.objects.by_dialect.get(dialect, []) if r.kind in raw_kinds
                 and in_ns(r.namespace or "default")]
@@ -180,23 +168,14 @@ def _rows(cluster: Cluster, key: str, namespace: str | None, wide: bool) -> List
                 and in_ns(p.ref.namespace)]
     show_ns = namespace is None and (key in NAMESPACED or key == "policies")
     cols = (["NAMESPACE"] if show_ns else []) + ["NAME"]
+    declared = DECLARED[key].columns if key in DECLARED else ()
     if key == "policies":
         cols = ["RANK", "KIND"] + cols + ["TIER", "PRIORITY", "DESIRED NODES"]
-    elif key in ("networkpolicies",):
-        cols += ["POD-SELECTOR", "AGE"]
-    elif key in ("gnp", "caliconetworkpolicies"):
-        cols += ["TIER", "ORDER", "AGE"]
-    elif key in ("anp",):
-        cols += ["PRIORITY", "AGE"]
-    elif key == "banp":
-        cols += ["AGE"]
-    elif key == "cnp":
-        cols += ["TIER", "PRIORITY", "AGE"]
     else:
-        cols += ["TIER", "PRIORITY", "DESIRED NODES", "CURRENT NODES", "AGE"]
+        cols += [c.header for c in declared]
     if wide:
         cols += ["PODS", "RULES", "SOURCE"]
-    if key in ("acnp", "annp") and any(p.ref.display_name for p in policies):
+    if any(p.ref.display_name for p in policies):
         cols.insert(cols.index("NAME") + 1, "DISPLAY NAME")
     listing = Listing(cols)
     if key == "policies":
@@ -212,19 +191,8 @@ def _rows(cluster: Cluster, key: str, namespace: str | None, wide: bool) -> List
         tier = p.ref.tier or model.stage(p.stage).title
         if key == "policies":
             row = [str(rank), p.ref.kind] + row + [tier, p.ref.priority or "<none>", str(len(nodes))]
-        elif key == "networkpolicies":
-            sel = (raw.data.get("spec") or {}).get("podSelector") if raw else None
-            row += [_selector_text(sel), age(raw)]
-        elif key in ("gnp", "caliconetworkpolicies"):
-            row += [p.ref.tier, p.ref.priority or "<none>", age(raw)]
-        elif key == "anp":
-            row += [p.ref.priority, age(raw)]
-        elif key == "banp":
-            row += [age(raw)]
-        elif key == "cnp":
-            row += [(raw.data.get("spec") or {}).get("tier", "") if raw else "", p.ref.priority, age(raw)]
         else:
-            row += [written_tier(raw, p.ref.tier), p.ref.priority, str(len(nodes)), current_nodes(raw), age(raw)]
+            row += [_cell(c, p, raw, nodes) for c in declared]
         if wide:
             bits = cluster.compiled.applied_bits(p.subject)
             for r in p.rules:
@@ -236,20 +204,13 @@ def _rows(cluster: Cluster, key: str, namespace: str | None, wide: bool) -> List
     return listing
 
 
-def written_tier(raw: RawObject | None, resolved: str) -> str:
-    """``spec.tier`` as the user wrote it (kubectl's TIER column prints the field), the
-    webhook's default when empty."""
-    spec = (raw.data.get("spec") or {}) if raw is not None else {}
-    tier = spec.get("tier") if isinstance(spec, dict) else None
-    return str(tier) if tier else resolved
-
-
-def current_nodes(raw: RawObject | None) -> str:
-    """CURRENT NODES is what antrea-controller has seen realized (``status.currentNodesRealized``):
-    known only from a status the input carries, never computed offline."""
-    status = (raw.data.get("status") or {}) if raw is not None else {}
-    value = status.get("currentNodesRealized") if isinstance(status, dict) else None
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else "<unknown>"
+def _cell(column: Column, policy: Policy, raw: RawObject | None, nodes: set[str]) -> str:
+    """One cell of a declared column: the dialect's value, or one every view computes alike."""
+    if column.value is not None:
+        return column.value(policy, raw)
+    if column.header == "DESIRED NODES":
+        return str(len(nodes))
+    return age(raw)
 
 
 def pick_names(listing: Listing, names: list[str], title: str, namespace: str | None) -> Listing:
@@ -324,15 +285,6 @@ def effective_key(policy: Policy, stage_pos: dict[str, int]) -> tuple:
     first = min((r.sort_key for r in policy.rules), default=None)
     lead = first[0] if first and isinstance(first[0], (int, float)) else 0.0
     return (stage_pos.get(policy.stage, 0), lead, policy.ref.name, policy.ref.namespace, policy.ref.kind)
-
-
-def _selector_text(sel) -> str:
-    if not sel:
-        return "<none>"
-    parts = [f"{k}={v}" for k, v in (sel.get("matchLabels") or {}).items()]
-    parts += [f"{e.get('key')} {e.get('operator')} ({','.join(map(str, e.get('values') or []))})"
-              for e in sel.get("matchExpressions") or []]
-    return ",".join(parts) or "<none>"
 
 
 def _group_members(cluster: Cluster) -> dict[str, int]:

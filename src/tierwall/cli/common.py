@@ -11,6 +11,7 @@ from rich.text import Text
 
 from .. import api
 from ..cluster import Cluster
+from ..dialects import CNI_CHOICES
 from ..errors import Diagnostics, InputError, UsageError
 from ..inventory.ipam import check_pod_cidr
 from ..render import render_diagnostics
@@ -18,7 +19,6 @@ from ..render import render_diagnostics
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 """Exit codes: all good / some check failed / unusable input or usage."""
 
-CNI_CHOICES = ("antrea", "calico", "cilium", "generic")
 
 
 PIPE_WIDTH = 400

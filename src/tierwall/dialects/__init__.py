@@ -1,66 +1,74 @@
-"""Dialect registry: which module reads which (API group, kind), and the model assembly.
+"""Dialect registry: every dialect's declarations in one table, and the model assembly.
 
-Each dialect lowers its own objects into the shared model; this module only dispatches on
-apiVersion/kind, infers the CNI when the user did not name one, and asks the pipeline
-profile of that CNI to order the stages. Adding a dialect means adding it to
-:data:`DIALECTS` and giving it a ``lower`` entry point.
+A dialect is one folder with a :class:`~tierwall.dialects.contract.Dialect` subclass; adding
+one means adding its class to :data:`REGISTRY`. Which objects each dialect owns, the CNI
+profiles (``--cni`` choices), the ``get`` kinds, the validation code of each API group and
+lint's per-dialect checks are all derived here from those declarations; this module never
+branches on a dialect's name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..errors import Diagnostics
-from ..inventory import INVENTORY_KINDS, Inventory
 from ..load import RawObject
-from ..model import CNI_PROFILES, Model, Policy, Priority, Stage, build_pipeline
+from ..load.fields import register_validation_code
+from ..model import GENERIC_PROFILE, CniProfile, Model, Policy, Stage, build_pipeline
+from .adminnetpol import AdminNetworkPolicyDialect
+from .antrea import VERSIONS as ANTREA_VERSIONS, AntreaDialect
+from .calico import CalicoDialect
+from .cilium import CiliumDialect
+from .contract import ClusterFacts, Dialect, GetKind, LowerContext, ServiceFacts
+from .kubernetes import KubernetesDialect
 
-ANTREA_VERSIONS = {
-    "crd.antrea.io": {"v1alpha1", "v1alpha2", "v1alpha3", "v1beta1"},
-    "security.antrea.tanzu.vmware.com": {"v1alpha1"},
-    "core.antrea.tanzu.vmware.com": {"v1alpha2"},
-}
-"""Every API group/version of Antrea policy CRDs that users still have manifests for."""
-ANTREA_KINDS = ("ClusterNetworkPolicy", "NetworkPolicy", "Tier", "ClusterGroup", "Group")
-CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
-CILIUM_GROUP = "cilium.io"
-CILIUM_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
-ADMIN_GROUP = "policy.networking.k8s.io"
+REGISTRY: tuple[type[Dialect], ...] = (KubernetesDialect, AntreaDialect, CalicoDialect, AdminNetworkPolicyDialect,
+                                       CiliumDialect)
+"""Every dialect, in the order their stages and policies are assembled."""
+
+DIALECTS = tuple(d.name for d in REGISTRY)
+"""Dialects this version lowers."""
+NATIVE_DIALECTS = tuple(d.name for d in REGISTRY if d.profile is not None)
+"""CNI-native dialects: only the profile of that CNI reads them."""
+PROFILES: dict[str, CniProfile] = {"generic": GENERIC_PROFILE,
+                                   **{d.profile.name: d.profile for d in REGISTRY if d.profile is not None}}
+"""CNI profile by ``--cni`` name."""
+CNI_CHOICES = tuple(sorted(PROFILES))
+
+for _dialect in REGISTRY:
+    for _group in _dialect.api_groups:
+        register_validation_code(_group, _dialect.validation_code)
+
+# Names other packages read (live reads list the kinds by group), derived from the declarations.
+ANTREA_KINDS = AntreaDialect.kinds
+CALICO_GROUPS = CalicoDialect.api_groups
+ADMIN_GROUP = AdminNetworkPolicyDialect.api_groups[0]
+CILIUM_GROUP = CiliumDialect.api_groups[0]
+CILIUM_KINDS = CiliumDialect.kinds
+
 TIERWALL_GROUP = "tierwall.dev"
 RBAC_GROUP = "rbac.authorization.k8s.io"
 RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
 ADMISSION_GROUP = "admissionregistration.k8s.io"
 ADMISSION_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
-NON_POLICY_OWNERS = ("inventory", "tierwall", "rbac", "admission")
-"""Owners whose objects are not network policy (RBAC and admission objects are read by tierwall.rbac)."""
-
-DIALECTS = ("kubernetes", "antrea", "calico", "adminnetpol", "cilium")
-"""Dialects this version lowers."""
-NATIVE_DIALECTS = ("antrea", "calico", "cilium")
-"""CNI-native dialects: only the profile of that CNI reads them."""
+OTHER_OWNERS = {"tierwall": ((TIERWALL_GROUP,), None), "rbac": ((RBAC_GROUP,), RBAC_KINDS),
+                "admission": ((ADMISSION_GROUP,), ADMISSION_KINDS)}
+"""Owners of objects that are not network policy: ConnectivityTests (``tierwall.expect``),
+RBAC and admission objects (read by ``tierwall.rbac``)."""
+NON_POLICY_OWNERS = ("inventory", *OTHER_OWNERS)
 
 
-def classify(raw: RawObject) -> str | None:
+def classify(raw: RawObject, inventory_kinds: frozenset[str] = frozenset()) -> str | None:
     """The dialect (or ``inventory`` / ``tierwall`` / ``rbac`` / ``admission``) that owns ``raw``;
-    ``None`` if unknown."""
+    ``None`` if unknown. ``inventory_kinds``: the core kinds the inventory reads."""
     group, kind = raw.group, raw.kind
-    if group == "networking.k8s.io" and kind == "NetworkPolicy":
-        return "kubernetes"
-    if group in ANTREA_VERSIONS and kind in ANTREA_KINDS:
-        return "antrea"
-    if group in CALICO_GROUPS:
-        return "calico"
-    if group == CILIUM_GROUP and kind in CILIUM_KINDS:
-        return "cilium"
-    if group == ADMIN_GROUP:
-        return "adminnetpol"
-    if group == TIERWALL_GROUP:
-        return "tierwall"
-    if group == RBAC_GROUP and kind in RBAC_KINDS:
-        return "rbac"
-    if group == ADMISSION_GROUP and kind in ADMISSION_KINDS:
-        return "admission"
-    if group in ("", "apps", "batch", "discovery.k8s.io") and kind in INVENTORY_KINDS:
+    for dialect in REGISTRY:
+        if dialect.owns(group, kind):
+            return dialect.name
+    for owner, (groups, kinds) in OTHER_OWNERS.items():
+        if group in groups and (kinds is None or kind in kinds):
+            return owner
+    if group in ("", "apps", "batch", "discovery.k8s.io") and kind in inventory_kinds:
         return "inventory"
     return None
 
@@ -73,11 +81,11 @@ class Sorted:
     unknown: list[RawObject]
 
 
-def sort_objects(raws: list[RawObject]) -> Sorted:
+def sort_objects(raws: list[RawObject], inventory_kinds: frozenset[str] = frozenset()) -> Sorted:
     by: dict[str, list[RawObject]] = {}
     unknown: list[RawObject] = []
     for raw in raws:
-        owner = classify(raw)
+        owner = classify(raw, inventory_kinds)
         if owner is None:
             unknown.append(raw)
         else:
@@ -94,90 +102,60 @@ def infer_cni(objects: Sorted) -> str:
     return "generic"
 
 
-def build_model(objects: Sorted, inv: Inventory, cni: str, diags: Diagnostics) -> Model:
+def build_model(objects: Sorted, facts: ClusterFacts, cni: str, diags: Diagnostics) -> Model:
     """Lower every policy object into one :class:`Model` ordered for ``cni``."""
-    if cni not in CNI_PROFILES:
-        diags.error(_cli_origin(), f"--cni {cni} is not supported; choose one of {', '.join(sorted(CNI_PROFILES))}",
-                    "TW105")
+    if cni not in PROFILES:
+        diags.error(_cli_origin(), f"--cni {cni} is not supported; choose one of {', '.join(CNI_CHOICES)}", "TW105")
         return Model(cni, ())
-    profile = CNI_PROFILES[cni]
-    for dialect in NATIVE_DIALECTS:
-        if dialect != profile.native:
-            for raw in objects.by_dialect.get(dialect, []):
-                diags.error(raw.origin, f"{raw.kind} ({raw.api_version}) is a{'n' if dialect[0] in 'aeiou' else ''} "
-                                        f"{dialect.capitalize()} object, but --cni {cni} does not read "
-                                        f"{dialect.capitalize()} policies; use --cni {dialect}", "TW105")
-    from . import adminnetpol, kubernetes as k8s
+    profile = PROFILES[cni]
+    context = LowerContext(cni, profile, diags, facts)
     policies: list[Policy] = []
     stages: list[Stage] = []
     address_sets = []
-    if profile.native == "antrea":
-        from . import antrea
-        tiers, native = antrea.lower(objects.by_dialect.get("antrea", []), inv, diags)
-        stages.extend(t.stage() for t in sorted(tiers.values(), key=lambda t: t.priority))
-        policies.extend(native)
-    elif profile.native == "calico":
-        from . import calico
-        tier_stages, native, address_sets = calico.lower(objects.by_dialect.get("calico", []), inv, diags)
-        stages.extend(tier_stages)
-        policies.extend(native)
-    elif profile.native == "cilium":
-        from . import cilium
-        cilium_stages, native = cilium.lower(objects.by_dialect.get("cilium", []), diags)
-        stages.extend(cilium_stages)
-        policies.extend(native)
-    for raw in objects.by_dialect.get("kubernetes", []):
-        policy = k8s.lower(raw, diags)
-        if policy is not None:
-            policies.append(_place_networkpolicy(policy, profile))
-    admin_raws = objects.by_dialect.get("adminnetpol", [])
-    if not profile.admin_stages:
-        for raw in admin_raws:
-            diags.warning(raw.origin, f"{raw.kind} ({raw.api_version}) is not enforced by {cni}: it is left out",
-                          "TW226")
-        admin_raws = []
-    admin = [p for raw in admin_raws if (p := adminnetpol.lower(raw, profile, diags))]
-    policies.extend(admin)
-    used = {p.stage for p in admin}
-    stages.extend(Stage(s.name, s.title, s.priority) for s in
-                  {s.name: s for s in profile.admin_stages.values()}.values() if s.name in used)
-    _check_banp_singleton(admin, diags)
-    if profile.native == "antrea":
-        _check_cnp_admin_priority(tiers, admin, profile, diags)
+    active: list[Dialect] = []
+    label_view = None
+    for dialect_class in REGISTRY:
+        raws = objects.by_dialect.get(dialect_class.name, [])
+        if dialect_class.profile is not None and dialect_class.profile is not profile:
+            _not_read(raws, dialect_class, cni, diags)
+            continue
+        dialect = dialect_class()
+        lowered = dialect.lower(raws, context)
+        stages.extend(lowered.stages)
+        policies.extend(lowered.policies)
+        address_sets.extend(lowered.address_sets)
+        active.append(dialect)
+        if dialect_class.profile is not None:
+            label_view = dialect_class.label_view
+    for dialect in active:
+        dialect.check(policies, context)
     _check_duplicates(policies, diags)
-    return Model(cni, build_pipeline(profile, stages), policies, address_sets)
+    return Model(cni, build_pipeline(profile, stages), policies, address_sets, label_view=label_view)
 
 
-def _place_networkpolicy(policy: Policy, profile) -> Policy:
-    """Move a Kubernetes NetworkPolicy into the CNI tier that holds them, if the CNI has one
-    (Calico: tier default, order 1000, named ``knp.default.<name>`` for the name tie-break)."""
-    if profile.networkpolicy_tier is None:
-        return policy
-    tier = profile.networkpolicy_tier
-    name = (f"{policy.ref.namespace}/knp.default.{policy.ref.name}",)
-    rules = tuple(replace(r, stage=tier, priority=Priority(profile.networkpolicy_order, 0, name, r.index, True))
-                  for r in policy.rules)
-    return replace(policy, stage=tier, rules=rules)
+def _not_read(raws: list[RawObject], dialect: type[Dialect], cni: str, diags: Diagnostics) -> None:
+    """A CNI-native object under another CNI's profile: that CNI would not read it."""
+    name = dialect.name
+    article = "an" if name[0] in "aeiou" else "a"
+    for raw in raws:
+        diags.error(raw.origin, f"{raw.kind} ({raw.api_version}) is {article} {name.capitalize()} object, but --cni "
+                                f"{cni} does not read {name.capitalize()} policies; use --cni {dialect.profile.name}",
+                    "TW105")
 
 
-def _check_cnp_admin_priority(tiers: dict, admin: list[Policy], profile, diags: Diagnostics) -> None:
-    """Antrea reserves tier priority 220 for the upstream ClusterNetworkPolicy Admin tier; a
-    user Tier already there blocks every ClusterNetworkPolicy (docs/cluster-network-policy.md)."""
-    reserved = profile.admin_stages["cnp-admin"].priority
-    clash = [t for t in tiers.values() if t.priority == reserved and not t.system]
-    if not clash:
-        return
-    for p in admin:
-        if p.stage == profile.admin_stages["cnp-admin"].name:
-            diags.error(p.ref.origin, f"ClusterNetworkPolicy creation is blocked: a user-created Tier at priority "
-                                      f"{int(reserved)} ({clash[0].name}) already exists", "TW107")
+def get_kinds() -> tuple[GetKind, ...]:
+    """Every ``tierwall get`` kind the dialects declare."""
+    return tuple(k for d in REGISTRY for k in d.get_kinds)
 
 
-def _check_banp_singleton(policies: list[Policy], diags: Diagnostics) -> None:
-    banps = [p for p in policies if p.ref.kind == "BaselineAdminNetworkPolicy"]
-    for extra in banps[1:]:
-        diags.error(extra.ref.origin, "BaselineAdminNetworkPolicy is a singleton: only one, named default, "
-                                      f"may exist (first at {banps[0].ref.origin.location})", "TW106")
+def owner_of_get_kind(name: str) -> str:
+    """The dialect that declares the ``get`` kind ``name``."""
+    return next(d.name for d in REGISTRY if any(k.name == name for k in d.get_kinds))
+
+
+def policy_kinds_checked(code: str) -> frozenset[str]:
+    """The :attr:`PolicyRef.kind` values of the policies whose dialect declares lint ``code``."""
+    return frozenset(pk for d in REGISTRY if code in d.lint_codes for k in d.get_kinds for pk in k.policy_kinds)
 
 
 def _check_duplicates(policies: list[Policy], diags: Diagnostics) -> None:

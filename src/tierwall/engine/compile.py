@@ -14,7 +14,6 @@ from operator import or_
 
 from ..addresses import parse_ip
 from ..inventory import Inventory, Pod
-from ..inventory.profiles import effective_pod_labels
 from ..model import (AddressSet, Direction, GroupPeer, LabelExpression, Model, NamespaceScope, Peer, PodPeer, Policy,
                      Rule, SelectorPeer, Stage)
 from ..selectors import LabelSelector
@@ -128,18 +127,22 @@ class CompiledCluster:
 
     # --- label expressions (Calico selectors) ------------------------------------------------
     def effective_labels(self, pod: Pod) -> dict[str, str]:
+        """The labels label-expression selectors see on ``pod``: the model's label view
+        (declared by the CNI's native dialect), else the pod's own labels."""
         if self._effective is None:
-            self._effective = [effective_pod_labels(self.inv, p) for p in self.inv.pods]
+            view, inv = self.model.label_view, self.inv
+            self._effective = [view(p.labels, p.namespace, inv.namespace_labels(p.namespace), p.service_account,
+                                    inv.service_accounts.get(f"{p.namespace}/{p.service_account}", {}))
+                               if view is not None else dict(p.labels) for p in inv.pods]
         return self._effective[pod.index]
 
     def expr_bits(self, expr: LabelExpression) -> int:
         """Bitset of the (selectable) pods whose effective labels match ``expr``."""
         bits = self._expr_bits.get(expr)
         if bits is None:
-            if self._effective is None:
-                self._effective = [effective_pod_labels(self.inv, p) for p in self.inv.pods]
             bits = 0
-            for i, labels in enumerate(self._effective):
+            for i, pod in enumerate(self.inv.pods):
+                labels = self.effective_labels(pod)
                 if self._selectable >> i & 1 and expr.matches(labels):
                     bits |= 1 << i
             self._expr_bits[expr] = bits

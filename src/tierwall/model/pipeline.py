@@ -75,8 +75,6 @@ class CniProfile:
     """True: Pass in any stage before the NetworkPolicy stage jumps straight to it (Antrea,
     AdminNetworkPolicy). False: Pass continues with the next stage (Calico tiers). After the
     NetworkPolicy stage, Pass always continues with the next stage."""
-    native: str | None
-    """The CNI-native dialect whose objects this profile reads (``antrea``, ``calico``), if any."""
     admin_stages: dict[str, AdminStage]
     """Placement of ``AdminNetworkPolicy`` (``anp``), ``BaselineAdminNetworkPolicy``
     (``banp``) and the v1alpha2 ClusterNetworkPolicy tiers (``cnp-admin``, ``cnp-baseline``);
@@ -88,45 +86,14 @@ class CniProfile:
     """Their order inside that tier (Calico: 1000)."""
 
 
-_GENERIC_ADMIN = AdminStage("admin", "Admin tier (AdminNetworkPolicy / ClusterNetworkPolicy Admin)", -1.0)
-_GENERIC_BASELINE = AdminStage("baseline-admin", "Baseline tier (ClusterNetworkPolicy Baseline / "
+GENERIC_ADMIN = AdminStage("admin", "Admin tier (AdminNetworkPolicy / ClusterNetworkPolicy Admin)", -1.0)
+GENERIC_BASELINE = AdminStage("baseline-admin", "Baseline tier (ClusterNetworkPolicy Baseline / "
                                                  "BaselineAdminNetworkPolicy)", 1.0)
-_ANTREA_BASELINE = AdminStage("baseline-admin", "Baseline admin tier (254: BaselineAdminNetworkPolicy / "
-                                                "ClusterNetworkPolicy Baseline)", 254.0)
-
-_CALICO_ADMIN = AdminStage("tier:kube-admin", "Tier kube-admin (order 1000, default Pass)", 1000.0)
-_CALICO_BASELINE = AdminStage("tier:kube-baseline", "Tier kube-baseline (order 10000000, default Pass)", 10_000_000.0)
-
-CNI_PROFILES = {
-    # Antrea: NetworkPolicies between application (250) and baseline (253); the evaluator
-    # places them at 251 (spec/antrea.md §2), after AdminNetworkPolicies, which Antrea puts at
-    # tier priority 251 (docs/admin-network-policy.md: native non-baseline > ANP > K8s NP >
-    # native baseline > BANP); upstream ClusterNetworkPolicy Admin at 220, Baseline at 254
-    # (docs/cluster-network-policy.md). 251.5 keeps "after the ANPs, before baseline".
-    "antrea": CniProfile("antrea", networkpolicy_priority=251.5, pass_to_networkpolicy=True, native="antrea",
-                         admin_stages={
-                             "cnp-admin": AdminStage("cnp-admin", "ClusterNetworkPolicy Admin tier (220)", 220.0),
-                             "anp": AdminStage("anp", "AdminNetworkPolicy (251)", 251.0),
-                             "banp": _ANTREA_BASELINE, "cnp-baseline": _ANTREA_BASELINE}),
-    # Plain Kubernetes with the upstream admin APIs: Admin tier → NetworkPolicy → Baseline → allow.
-    "generic": CniProfile("generic", networkpolicy_priority=0.0, pass_to_networkpolicy=True, native=None,
-                          admin_stages={"anp": _GENERIC_ADMIN, "cnp-admin": _GENERIC_ADMIN,
-                                        "banp": _GENERIC_BASELINE, "cnp-baseline": _GENERIC_BASELINE}),
-    # Calico: tiers by order; Kubernetes NetworkPolicies are policies of the default tier at order
-    # 1000; Pass goes to the next tier; admin policies live in the kube-admin (1000) and
-    # kube-baseline (10,000,000) tiers, both ending in Pass (spec/calico.md §1.3, §1.7;
-    # libcalico-go/lib/names/policy.go; api/pkg/apis/projectcalico/v3/tier.go).
-    "calico": CniProfile("calico", networkpolicy_priority=1_000_000.0, pass_to_networkpolicy=False, native="calico",
-                         admin_stages={"anp": _CALICO_ADMIN, "cnp-admin": _CALICO_ADMIN,
-                                       "banp": _CALICO_BASELINE, "cnp-baseline": _CALICO_BASELINE},
-                         networkpolicy_tier="tier:default", networkpolicy_order=1000.0),
-    # Cilium: every deny before every allow, whatever policy holds them (deny.rst); the allows of
-    # CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy and NetworkPolicy are one set whose end
-    # drops for pods in default deny (intro.rst §Endpoint default policy), so NetworkPolicies go
-    # into the Cilium allow stage. Cilium does not implement the admin policy APIs (cilium/cilium#23380).
-    "cilium": CniProfile("cilium", networkpolicy_priority=0.5, pass_to_networkpolicy=False, native="cilium",
-                         admin_stages={}, networkpolicy_tier="cilium:allow", networkpolicy_order=0.0),
-}
+GENERIC_PROFILE = CniProfile("generic", networkpolicy_priority=0.0, pass_to_networkpolicy=True,
+                             admin_stages={"anp": GENERIC_ADMIN, "cnp-admin": GENERIC_ADMIN,
+                                           "banp": GENERIC_BASELINE, "cnp-baseline": GENERIC_BASELINE})
+"""Plain Kubernetes with the upstream admin APIs: Admin tier → NetworkPolicy → Baseline → allow.
+Each CNI-native dialect declares its own profile (``dialects/<name>/profile.py``)."""
 
 
 def build_pipeline(profile: CniProfile, tier_stages: list[Stage]) -> tuple[Stage, ...]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...errors import Diagnostics
-from ...inventory import Inventory
 from ...load import ObjectReader, RawObject
 from ...model import GroupPeer, NamespaceScope, NodePeer, NothingPeer, Peer, PodPeer
 from ...selectors import EVERYTHING, LabelSelector, parse_label_selector
 from ..common import parse_ipblock
+from ..contract import ServiceLookup
 
 MEMBER_FIELDS = ("podSelector", "namespaceSelector", "nodeSelector", "externalEntitySelector",
                  "serviceReference", "ipBlock", "ipBlocks", "childGroups")
@@ -38,7 +38,7 @@ class GroupDef:
         return (self.kind, self.namespace, self.name)
 
 
-def parse_group(raw: RawObject, diags: Diagnostics, inv: Inventory) -> GroupDef | None:
+def parse_group(raw: RawObject, diags: Diagnostics, services: "ServiceLookup") -> GroupDef | None:
     r = ObjectReader(raw, diags)
     cluster = raw.kind == "ClusterGroup"
     ns = "" if cluster else (raw.namespace or "default")
@@ -81,7 +81,7 @@ def parse_group(raw: RawObject, diags: Diagnostics, inv: Inventory) -> GroupDef 
             own.append(peer)
     ref = spec.get("serviceReference")
     if ref is not None:
-        own.append(_service_members(r, ref, ns, inv))
+        own.append(_service_members(r, ref, ns, services))
     children = spec.get("childGroups") or []
     if not isinstance(children, list) or not all(isinstance(c, str) for c in children):
         r.error(("spec", "childGroups"), "childGroups must be a list of group names")
@@ -93,7 +93,7 @@ def parse_group(raw: RawObject, diags: Diagnostics, inv: Inventory) -> GroupDef 
     return GroupDef(raw.kind, ns, raw.name, raw, tuple(own), tuple(children))
 
 
-def _service_members(r: ObjectReader, ref, group_ns: str, inv: Inventory) -> Peer:
+def _service_members(r: ObjectReader, ref, group_ns: str, services: "ServiceLookup") -> Peer:
     path = ("spec", "serviceReference")
     if not isinstance(ref, dict) or not ref.get("name"):
         r.error(path, "serviceReference needs name and namespace")
@@ -103,7 +103,7 @@ def _service_members(r: ObjectReader, ref, group_ns: str, inv: Inventory) -> Pee
     if not ns:
         r.error(path + ("namespace",), "serviceReference needs a namespace in a ClusterGroup")
         return NothingPeer("invalid serviceReference")
-    svc = inv.service(f"{ns}/{ref['name']}")
+    svc = services(f"{ns}/{ref['name']}")
     if svc is None:
         r.error(path, f"serviceReference names Service {ns}/{ref['name']}, which is not in the input")
         return NothingPeer(f"Service {ns}/{ref['name']} does not exist")

@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 
 from ...errors import Diagnostics, did_you_mean
-from ...inventory import Inventory
 from ...load import ObjectReader
 from ...model import (FQDNPeer, GroupPeer, NamespaceScope, NodePeer, NothingPeer, Peer, PodPeer,
                       PortMatch, ServicePeer)
 from ...selectors import EVERYTHING, parse_label_selector
 from ...selectors.labels import label_key_error
 from ..common import parse_ipblock, parse_k8s_port, port_match
+from ..contract import ServiceLookup
 from .groups import GroupIndex
 from .tiers import Tier
 
@@ -37,7 +37,8 @@ class Context:
 
     tiers: dict[str, Tier]
     groups: GroupIndex
-    inv: Inventory
+    services: "ServiceLookup"
+    """Service facts by ``namespace/name`` (``LowerContext.service``)."""
     diags: Diagnostics
 
 
@@ -281,7 +282,7 @@ def parse_to_services(r: ObjectReader, ctx: Context, rule: dict, path: tuple, ns
             continue
         if ref.get("scope") == "ClusterSet":
             r.warn(p + ("scope",), "scope ClusterSet (multicluster Services) is not modelled", "TW216")
-        svc = ctx.inv.service(f"{svc_ns}/{ref['name']}")
+        svc = ctx.services(f"{svc_ns}/{ref['name']}")
         if svc is None:
             r.error(p, f"toServices names Service {svc_ns}/{ref['name']}, which is not in the input")
             continue

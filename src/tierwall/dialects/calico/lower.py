@@ -13,12 +13,11 @@ from __future__ import annotations
 import ipaddress
 
 from ...errors import Diagnostics
-from ...inventory import Inventory
-from ...inventory.profiles import (NAMESPACE_LABEL, NAMESPACE_PREFIX, SERVICE_ACCOUNT_LABEL, SERVICE_ACCOUNT_PREFIX,
-                                   namespace_profile_labels)
 from ...load import ObjectReader, RawObject
 from ...model import AddressSet, Direction, Policy, PolicyRef, SelectorPeer
 from ...selectors.calico import All, Compare, Has, Selector
+from .labels import (NAMESPACE_LABEL, NAMESPACE_PREFIX, SERVICE_ACCOUNT_LABEL, SERVICE_ACCOUNT_PREFIX,
+                     namespace_profile_labels)
 from .rules import conj, lower_rule, parse_selector
 from .tiers import DEFAULT_TIER, CalicoTier
 
@@ -111,7 +110,7 @@ def lower_calico_policy(raw: RawObject, tiers: dict[str, CalicoTier], diags: Dia
     return Policy(ref, tier.stage_name, subject, frozenset(d for d in Direction if d.title in types), tuple(rules))
 
 
-def lower_network_set(raw: RawObject, inv: Inventory, diags: Diagnostics) -> AddressSet | None:
+def lower_network_set(raw: RawObject, namespace_labels, diags: Diagnostics) -> AddressSet | None:
     """A (Global)NetworkSet: its labels (a namespaced one also carries its namespace and the
     namespace profile's ``pcns.`` labels, like a pod) and its nets."""
     r = ObjectReader(raw, diags)
@@ -131,7 +130,7 @@ def lower_network_set(raw: RawObject, inv: Inventory, diags: Diagnostics) -> Add
     ns = ""
     if raw.kind == "NetworkSet":
         ns = raw.namespace or "default"
-        labels = {**namespace_profile_labels(inv, ns), **labels, NAMESPACE_LABEL: ns}
+        labels = {**namespace_profile_labels(ns, namespace_labels(ns)), **labels, NAMESPACE_LABEL: ns}
     if r.failed:
         return None
     return AddressSet(raw.kind, ns, raw.name, tuple(sorted(labels.items())), tuple(nets))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ...inventory.profiles import NAMESPACE_LABEL, NAMESPACE_PREFIX, SERVICE_ACCOUNT_LABEL, SERVICE_ACCOUNT_PREFIX
+from .labels import NAMESPACE_LABEL, NAMESPACE_PREFIX, SERVICE_ACCOUNT_LABEL, SERVICE_ACCOUNT_PREFIX
 from ...load import ObjectReader
 from ...model import Action, Direction, EntityMatch, L4Match, PolicyRef, PortRange, Priority, Rule
 from ...selectors.calico import And, Compare, Global, Has, Node, Not, Or, Selector, SelectorError, parse

@@ -1,5 +1,5 @@
 """Cilium: cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy."""
 
-from .lower import GROUP, KINDS, lower_policies as lower
+from .dialect import CiliumDialect
 
-__all__ = ["GROUP", "KINDS", "lower"]
+__all__ = ["CiliumDialect"]

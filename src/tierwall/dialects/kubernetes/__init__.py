@@ -1,5 +1,5 @@
 """Kubernetes NetworkPolicy (networking.k8s.io/v1)."""
 
-from .lower import lower_network_policy as lower
+from .dialect import KubernetesDialect
 
-__all__ = ["lower"]
+__all__ = ["KubernetesDialect"]

@@ -9,7 +9,7 @@ inherited ones (spec/calico.md §1.6, libcalico-go/lib/backend/k8s/conversion/).
 
 from __future__ import annotations
 
-from .objects import Inventory, Pod
+from typing import Mapping
 
 NAMESPACE_LABEL = "projectcalico.org/namespace"
 SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
@@ -21,25 +21,27 @@ MAX_SA_LABEL = 63
 """The serviceaccount label is only set for names shorter than this (a label value limit)."""
 
 
-def namespace_profile_labels(inv: Inventory, namespace: str) -> dict[str, str]:
-    labels = {NAMESPACE_PREFIX + k: v for k, v in inv.namespace_labels(namespace).items()}
+def namespace_profile_labels(namespace: str, namespace_labels: Mapping[str, str]) -> dict[str, str]:
+    labels = {NAMESPACE_PREFIX + k: v for k, v in namespace_labels.items()}
     labels[NAMESPACE_PREFIX + NAME_LABEL] = namespace
     return labels
 
 
-def service_account_profile_labels(inv: Inventory, namespace: str, name: str) -> dict[str, str]:
-    labels = {SERVICE_ACCOUNT_PREFIX + k: v for k, v in inv.service_accounts.get(f"{namespace}/{name}", {}).items()}
+def service_account_profile_labels(name: str, service_account_labels: Mapping[str, str]) -> dict[str, str]:
+    labels = {SERVICE_ACCOUNT_PREFIX + k: v for k, v in service_account_labels.items()}
     labels[SERVICE_ACCOUNT_PREFIX + NAME_LABEL] = name
     return labels
 
 
-def effective_pod_labels(inv: Inventory, pod: Pod) -> dict[str, str]:
+def effective_labels(labels: Mapping[str, str], namespace: str, namespace_labels: Mapping[str, str],
+                     service_account: str, service_account_labels: Mapping[str, str]) -> dict[str, str]:
     """The endpoint's own labels (pod labels, then the ``projectcalico.org/*`` ones the
-    conversion sets) over the namespace and service-account profiles' labels."""
-    labels = {**service_account_profile_labels(inv, pod.namespace, pod.service_account),
-              **namespace_profile_labels(inv, pod.namespace), **pod.labels}
-    labels[NAMESPACE_LABEL] = pod.namespace
-    labels[ORCHESTRATOR_LABEL] = "k8s"
-    if len(pod.service_account) < MAX_SA_LABEL:
-        labels[SERVICE_ACCOUNT_LABEL] = pod.service_account
-    return labels
+    conversion sets) over the namespace and service-account profiles' labels: Calico's label
+    view (:attr:`Dialect.label_view`)."""
+    out = {**service_account_profile_labels(service_account, service_account_labels),
+           **namespace_profile_labels(namespace, namespace_labels), **labels}
+    out[NAMESPACE_LABEL] = namespace
+    out[ORCHESTRATOR_LABEL] = "k8s"
+    if len(service_account) < MAX_SA_LABEL:
+        out[SERVICE_ACCOUNT_LABEL] = service_account
+    return out

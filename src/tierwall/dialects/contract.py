@@ -1,0 +1,166 @@
+"""The Dialect contract: everything tierwall knows about one policy dialect, as declarations,
+and one lowering entry point with one shape (in the manner of sqlglot's ``Dialect`` classes).
+
+A dialect is one folder ``dialects/<name>/`` whose ``dialect.py`` defines a :class:`Dialect`
+subclass. The registry (``dialects/__init__.py``), the ``--cni`` choices, the ``get`` kinds and
+columns, the validation code of each API group and lint's per-dialect checks are all derived
+from these declarations; nothing outside a dialect's folder branches on its name.
+
+Lowering never reads the inventory: what it may know about the cluster (Services, namespace
+labels) comes through :class:`LowerContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Mapping
+
+from ..errors import Diagnostics
+from ..load import RawObject
+from ..model import AddressSet, CniProfile, Policy, Stage
+
+LabelView = Callable[[Mapping[str, str], str, Mapping[str, str], str, Mapping[str, str]], dict]
+"""``(pod labels, namespace, namespace labels, service account, service account labels) →
+the labels label-expression selectors see`` (Calico: ``pcns.``/``pcsa.`` profiles)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a ``get`` listing. ``value(policy, raw)`` gives the cell; ``None`` means the
+    view computes it the same way for every dialect (``AGE``, ``DESIRED NODES``)."""
+
+    header: str
+    value: Callable[[Policy, RawObject | None], str] | None = None
+
+
+@dataclass(frozen=True)
+class GetKind:
+    """A kind ``tierwall get`` lists, with its names and columns.
+
+    ``policy_kinds`` are the :attr:`PolicyRef.kind` values of the model policies listed; kinds
+    without (groups, network sets, tiers) list their ``raw_kinds`` objects instead.
+    """
+
+    name: str
+    title: str
+    aliases: tuple[str, ...] = ()
+    raw_kinds: tuple[str, ...] = ()
+    policy_kinds: tuple[str, ...] = ()
+    namespaced: bool = False
+    columns: tuple[Column, ...] = ()
+    resource: str = ""
+    """``kind.group`` for built-in rows ``kubectl get -o name`` would print (e.g. system Tiers)."""
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """What lowering may know about a Service (Antrea groups and toServices name them)."""
+
+    namespace: str
+    name: str
+    selector: Mapping[str, str] | None
+    headless: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+ServiceLookup = Callable[[str], "ServiceFacts | None"]
+"""``namespace/name`` → what lowering may know about that Service (``None``: not in the input)."""
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """The inventory facts lowering may use, gathered once by the caller."""
+
+    services: Mapping[str, ServiceFacts] = field(default_factory=dict)
+    namespace_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class LowerContext:
+    """Everything :meth:`Dialect.lower` gets besides its objects."""
+
+    cni: str
+    profile: CniProfile
+    diags: Diagnostics
+    facts: ClusterFacts = field(default_factory=ClusterFacts)
+
+    def service(self, key: str) -> ServiceFacts | None:
+        return self.facts.services.get(key)
+
+    def namespace_labels(self, namespace: str) -> Mapping[str, str]:
+        """The namespace's labels (``kubernetes.io/metadata.name`` included), empty if unknown."""
+        return self.facts.namespace_labels.get(namespace, {})
+
+
+@dataclass
+class Lowered:
+    """What one dialect contributes to the model: its stages (tiers), policies and address
+    sets (labelled CIDRs selectors can match)."""
+
+    stages: list[Stage] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    address_sets: list[AddressSet] = field(default_factory=list)
+
+
+class Dialect:
+    """Declarations of one dialect; subclasses set the class attributes and :meth:`lower`.
+
+    One instance lowers one cluster's objects (it may keep state between :meth:`lower` and
+    :meth:`check`).
+    """
+
+    name: ClassVar[str]
+    """The owner name objects are sorted under (``antrea``, ``calico`` …)."""
+    api_groups: ClassVar[tuple[str, ...]]
+    """API groups whose objects this dialect owns."""
+    kinds: ClassVar[tuple[str, ...] | None] = None
+    """Kinds owned within those groups; ``None``: every kind (the dialect reports the ones it
+    does not model itself)."""
+    profile: ClassVar[CniProfile | None] = None
+    """The CNI profile whose native dialect this is (only ``--cni <profile>`` reads its
+    objects); ``None``: read under every profile."""
+    validation_code: ClassVar[str] = "TW110"
+    """Lint code of errors the API server / webhook of these groups would give."""
+    label_view: ClassVar[LabelView | None] = None
+    """How this dialect's label-expression selectors see a pod (``None``: its own labels)."""
+    lint_codes: ClassVar[frozenset[str]] = frozenset()
+    """Analysis checks (lint codes) that apply to this dialect's policies."""
+    get_kinds: ClassVar[tuple[GetKind, ...]] = ()
+    """What ``tierwall get`` lists for this dialect."""
+
+    @classmethod
+    def owns(cls, group: str, kind: str) -> bool:
+        return group in cls.api_groups and (cls.kinds is None or kind in cls.kinds)
+
+    def lower(self, objects: list[RawObject], context: LowerContext) -> Lowered:
+        """Validate and lower this dialect's objects (errors go to ``context.diags``)."""
+        raise NotImplementedError
+
+    def check(self, policies: list[Policy], context: LowerContext) -> None:
+        """Checks that need every dialect's policies (e.g. a tier clashing with an admin
+        stage); the default has none."""
+        return None
+
+
+def spec_of(raw: RawObject | None) -> dict:
+    """``raw.spec`` when it is a mapping (for listing columns), else empty."""
+    spec = raw.data.get("spec") if raw is not None else None
+    return spec if isinstance(spec, dict) else {}
+
+
+def selector_text(sel) -> str:
+    """A label selector as ``kubectl get`` prints it (``<none>`` when empty)."""
+    if not isinstance(sel, dict) or not sel:
+        return "<none>"
+    parts = [f"{k}={v}" for k, v in (sel.get("matchLabels") or {}).items()]
+    parts += [f"{e.get('key')} {e.get('operator')} ({','.join(map(str, e.get('values') or []))})"
+              for e in sel.get("matchExpressions") or [] if isinstance(e, dict)]
+    return ",".join(parts) or "<none>"
+
+
+AGE = Column("AGE")
+DESIRED_NODES = Column("DESIRED NODES")
+"""Columns every view computes the same way."""
