@@ -66,3 +66,17 @@ def test_the_example_fleet_central_rule_wins_and_the_hotfix_tier_does_not_lose()
                      ("prod-us", "fleet-wins", "ClusterNetworkPolicy/4b7a0c11-prod-isolation")}
     text = CliRunner().invoke(cli, ["fleet", "precedence", str(EXAMPLE / "fleet.yaml")]).stdout
     assert "Tier nsx-category-environment (3) is evaluated before Tier application (250)" in text
+
+
+def test_the_reverse_a_local_drop_under_a_central_allow_loses_too(tmp_path):
+    small_cluster(tmp_path / "c", "c", 4, [acnp("block-tools", "application", ingress=[
+        {"name": "no-tools", "action": "Drop",
+         "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "tools"}}}]}])])
+    write(tmp_path / "central" / "allow.yaml", acnp("tools-allowed", "application", ingress=ALLOW_TOOLS))
+    path = fleet_file(tmp_path, [{"name": "c", "sources": ["c/"]}], [{"name": "g", "clusters": ["c"]}],
+                      central=[{"name": "nsx", "path": "central/", "category": "Application"}])
+    [f] = _findings(path)["c"]["findings"]
+    assert (f["kind"], f["winner"]["owner"], f["winner"]["action"]) == ("fleet-wins", "central nsx", "Allow")
+    assert f["overridden"]["policy"] == "ClusterNetworkPolicy/block-tools" and f["overridden"]["action"] == "Drop"
+    assert f["why"] == "Tier nsx-category-application (4) is evaluated before Tier application (250)"
+    assert f["example"]["verdict"] == "Allow"
