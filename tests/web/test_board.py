@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from web_helpers import EXAMPLES, HOSTILE, client_for
+from web_helpers import EXAMPLES, HOSTILE, client_for, hostile, org  # noqa: F401 (fixtures)
 
 from tierwall.cluster import load_cluster
 

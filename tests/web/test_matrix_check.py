@@ -8,7 +8,7 @@ import time
 from html import unescape
 from urllib.parse import parse_qs, urlparse
 
-from web_helpers import EXAMPLES, HOSTILE, client_for
+from web_helpers import EXAMPLES, HOSTILE, client_for, hostile, org  # noqa: F401 (fixtures)
 
 from tierwall import api
 from tierwall.render.matrix import group_allowed, matrix_dict

@@ -64,3 +64,18 @@ def test_serve_answers_on_loopback_with_the_board_and_reads_stdin(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_pod_cidr_reaches_the_served_model(tmp_path):
+    from web_helpers import client_for
+
+    (tmp_path / "c.yaml").write_text("""\
+apiVersion: v1
+kind: Pod
+metadata: {name: no-ip, namespace: app}
+spec: {containers: [{name: c}]}
+""")
+    page = client_for(tmp_path / "c.yaml", pod_cidr="10.99.0.0/16").get(
+        "/trace", params={"from": "app/no-ip", "to": "1.1.1.1", "port": "443"})
+    assert page.status_code == 200
+    assert "app/no-ip (10.99." in page.text

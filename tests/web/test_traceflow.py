@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 from click.testing import CliRunner
-from web_helpers import EXAMPLES
+from web_helpers import EXAMPLES, hostile, org  # noqa: F401 (fixtures)
 
 from tierwall import api
 from tierwall.cli.main import cli

@@ -1,9 +1,15 @@
-"""Shared by the web UI tests: the hostile input bundle and an in-process client."""
+"""Shared by the web UI tests: the hostile input bundle, in-process clients and their fixtures.
+
+Fixtures live here, imported by the test modules that use them, not in a ``conftest.py``: a
+second module named ``conftest`` would shadow the one other test folders import by name.
+"""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
+
+import pytest
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx's successor package
@@ -65,3 +71,16 @@ namespace (lint TW206)."""
 def client_for(*paths, warm: bool = False, **kw) -> TestClient:
     """In-process client; ``warm=False``: views are built on request (deterministic pages)."""
     return TestClient(create_app(Workspace([str(p) for p in paths], **kw), warm=warm))
+
+
+@pytest.fixture(scope="module")
+def org():
+    """The org-baseline example with its tests (module-scoped: loading is the slow part)."""
+    base = EXAMPLES / "org-baseline"
+    return client_for(base / "cluster", base / "policies", test_paths=[str(base / "tests")])
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    (tmp_path / "c.yaml").write_text(HOSTILE)
+    return client_for(tmp_path / "c.yaml")

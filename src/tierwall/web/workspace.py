@@ -9,6 +9,7 @@ matrix, the check report, lint) are computed once per model generation, on first
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from dataclasses import dataclass, field
@@ -69,8 +70,13 @@ class Workspace:
     """Holds the current good generation and the errors of the last failed reload."""
 
     def __init__(self, paths: list[str], cni: str | None = None, test_paths: list[str] = (),
-                 fleet_path: str | None = None, stdin=None, poll_seconds: float = POLL_SECONDS):
+                 fleet_path: str | None = None, stdin=None, poll_seconds: float = POLL_SECONDS,
+                 pod_cidr: str | None = None):
         self.poll_seconds = poll_seconds
+        self.pod_cidr = pod_cidr
+        # settings the command ran under (live sources' --kubeconfig/--context are context
+        # variables): every later load and background build runs in a copy of them
+        self._context = contextvars.copy_context()
         self.paths = list(paths)
         self.cni = cni
         self.test_paths = list(test_paths)
@@ -92,6 +98,9 @@ class Workspace:
 
     def reload(self) -> bool:
         """Rebuild from the inputs; on errors keep the previous generation. True on success."""
+        return self._context.copy().run(self._reload)
+
+    def _reload(self) -> bool:
         with self._lock:
             self._signature = _signature(self._watched())
             self._checked = time.monotonic()
@@ -99,7 +108,7 @@ class Workspace:
             stdin = [self._stdin_text] if self._stdin_text is not None else []
             try:  # stdin was read once at start: it is given again as in-memory text named "-"
                 cluster = api.read([p for p in self.paths if p != "-"], objects=stdin, cni=self.cni,
-                                   diagnostics=diags, source_name="-")
+                                   diagnostics=diags, source_name="-", pod_cidr=self.pod_cidr)
             except InputError as exc:
                 self.errors = list(exc.diagnostics)
                 self.warnings = [d for d in diags.items if d.severity.value != "error"]
@@ -182,4 +191,5 @@ class Workspace:
                 except Exception:  # noqa: BLE001 - the page that needs the view shows the error
                     return
 
-        threading.Thread(target=run, name=f"tierwall-warm-{gen.number}", daemon=True).start()
+        context = self._context.copy()
+        threading.Thread(target=context.run, args=(run,), name=f"tierwall-warm-{gen.number}", daemon=True).start()

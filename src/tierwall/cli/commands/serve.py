@@ -7,7 +7,8 @@ import sys
 import click
 
 from ...errors import UsageError
-from ..common import handle_errors, input_options, stderr
+from ...render import render_diagnostics
+from ..common import handle_errors, input_options, pod_cidr, stderr
 
 
 @click.command()
@@ -37,7 +38,9 @@ def serve(paths, cni, verbose, test_paths, fleet_path, host, port):
     except ImportError as exc:
         raise UsageError(f"the web UI needs the web extra: pip install 'tierwall[web]' ({exc.name} is missing)") \
             from None
-    ws = Workspace(list(paths), cni, list(test_paths), fleet_path, stdin=sys.stdin if "-" in paths else None)
+    ws = Workspace(list(paths), cni, list(test_paths), fleet_path, stdin=sys.stdin if "-" in paths else None,
+                   pod_cidr=pod_cidr())
+    render_diagnostics(ws.errors + ws.warnings, stderr(), verbose)
     if ws.current is None:
         stderr().print(f"{len(ws.errors)} error(s) in the inputs; serving the error list until they are fixed")
     stderr().print(f"tierwall: serving on http://{host}:{port}/ (Ctrl-C stops)")
