@@ -108,3 +108,14 @@ def test_an_ipblock_boundary_is_its_own_destination(tmp_path):
     assert r.exit_code == 0, r.output
     denied = {(c["from"], c["to"]) for c in json.loads(r.stdout)["changes"] if c["change"] == "newly denied"}
     assert ("test", "ext:203.0.113.0/24") in denied and ("test", "internet") not in denied
+
+
+def test_text_lists_every_port_class_of_one_change_on_one_line(tmp_path):
+    after = tmp_path / "after"
+    shutil.copytree(EXAMPLE, after)
+    (after / "egress.yaml").write_text(EGRESS_TO_PODS_ONLY)
+    r = CliRunner().invoke(cli, ["diff", "--before", str(EXAMPLE), "--after", str(after), "--by", "namespace",
+                                 "--exit-code"], terminal_width=400)
+    assert r.exit_code == 1
+    line = next(x for x in r.stdout.splitlines() if "test → internet" in x)
+    assert "ICMP" in line and "UDP/other" in line and "TCP/other" in line and "Allow → Drop" in line

@@ -16,12 +16,20 @@ def render_diff_text(report: DiffReport, console: Console) -> None:
     if not report.changes and not report.added and not report.removed:
         console.print(Text("no connectivity changes", style="green"))
         return
-    current = None
+    # one line per (pair of groups, verdicts, reasons), listing every port class it holds for
+    merged: dict[tuple, list] = {}
     for c in report.changes:
+        key = (c.kind, c.src_group, c.dst_group, c.before, c.after, c.pairs,
+               c.before_reason.get("explanation"), c.after_reason.get("explanation"))
+        merged.setdefault(key, []).append(c)
+    current = None
+    for key, group in merged.items():
+        c = group[0]
         if c.kind != current:
             current = c.kind
             console.print(Text(f"\n{c.kind.capitalize()}", style=STYLE[c.kind]))
-        line = Text(f"  {c.src_group} → {c.dst_group}  {c.port}  ", style="bold")
+        ports = ", ".join(x.port for x in group)
+        line = Text(f"  {c.src_group} → {c.dst_group}  {ports}  ", style="bold")
         line.append(f"{c.before} → {c.after}  ({c.pairs} pair{'s' if c.pairs != 1 else ''}, "
                     f"e.g. {c.example[0]} → {c.example[1]})")
         console.print(line)
