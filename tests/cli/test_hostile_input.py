@@ -237,3 +237,58 @@ def test_dot_output_quotes_names(tmp_path):
     names = [line.split()[1] for line in nodes]
     assert not {"evil", '"evil"', "x", '"x"'} & set(names), names  # no node made up by the name
     assert sum(name.startswith('"x/') for name in names) == 2, names
+
+
+VARIED = """# anchors, merges, tags, flow and block styles, several documents, a List with noise
+x-defaults: &defaults {app: web, tier: front}
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: a
+  labels:
+    <<: *defaults
+    extra: "1"
+  annotations: {n: !custom tagged, t: 2024-01-01, f: 1.5, b: yes, o: 0o17}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: p
+    namespace: a
+    labels: &labels {app: web}
+    managedFields:
+    - {manager: kubectl, fieldsV1: {f:metadata: {}}}
+  spec:
+    containers: [{name: c, ports: [{containerPort: 80}]}]
+  status: {podIP: 10.0.0.1, conditions: [{type: Ready}], phase: Running}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: q, namespace: a, labels: *labels}
+  spec: {containers: [{name: c}]}
+  status:
+    podIP: 10.0.0.2
+---
+"""
+
+
+def test_the_streaming_composer_reads_what_the_c_composer_reads():
+    from tierwall.errors import Diagnostics
+    fast, streamed = Diagnostics(), Diagnostics()
+    a = reader.load_text(VARIED, "v.yaml", fast)
+    b = reader.load_text(VARIED, "v.yaml", streamed, stream_bytes=0)
+    assert [r.data for r in a] == [r.data for r in b]
+    assert [r.origin for r in a] == [r.origin for r in b]
+    for path in (("status", "podIP"), ("metadata", "labels", "app"), ("spec", "containers", 0, "ports")):
+        assert [r.line_of(path) for r in a] == [r.line_of(path) for r in b]
+    assert not fast.items and not streamed.items
+    assert "managedFields" not in b[1].data["metadata"] and b[1].data["status"] == {"podIP": "10.0.0.1",
+                                                                                      "phase": "Running"}
+    bad = reader.load_text(NS + "  labels: *nope\n", "x.yaml", streamed, stream_bytes=0)
+    assert bad == [] and "undefined anchor" in streamed.items[-1].message
+    dropped = Diagnostics()
+    reader.load_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  managedFields: [&m {a: 1}]\n"
+                     "  labels: *m\n", "y.yaml", dropped, stream_bytes=0)
+    assert "inside a field tierwall drops" in dropped.items[-1].message

@@ -210,21 +210,26 @@ def _git_files(spec: str, diags: Diagnostics) -> list[tuple[str, str]]:
         return []
 
 
-def load_text(text: str, filename: str, diags: Diagnostics) -> list[RawObject]:
+def load_text(text: str, filename: str, diags: Diagnostics, stream_bytes: int | None = None) -> list[RawObject]:
     """Parse one multi-document YAML (or JSON) text.
 
     The cyclic garbage collector is paused while the node trees are built: they are large,
     acyclic and all kept, and collections triggered by their allocation would rescan them
     over and over (a 10,000-pod dump loads several times faster without them).
+    Texts over ``stream_bytes`` (default ``STREAM_BYTES``) are composed from events, noise
+    skipped (:func:`_compose_without_noise`).
     """
     out: list[RawObject] = []
     loader = _Loader(text)
     doc = 0
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    streaming = len(text) > (STREAM_BYTES if stream_bytes is None else stream_bytes)
     try:
-        while loader.check_node():
-            node = loader.get_node()
+        if streaming:
+            loader.get_event()  # StreamStartEvent
+        while (not loader.check_event(yaml.StreamEndEvent)) if streaming else loader.check_node():
+            node = _compose_without_noise(loader) if streaming else loader.get_node()
             duplicates: list = []
             data = _construct(node, loader, duplicates)
             for key, first, second in duplicates:
@@ -265,6 +270,82 @@ NOISE = {"metadata": frozenset({"managedFields"}),
                               "ephemeralContainerStatuses", "resourceClaimStatuses"})}
 """Fields dropped while reading (parent key → keys): nothing tierwall reads, and most of the
 bytes of a ``kubectl get -o yaml`` dump. Their nodes are dropped too, so neither stays alive."""
+
+
+STREAM_BYTES = 8_000_000
+"""Texts larger than this are composed from parser events with the noise skipped (the C composer
+would first build the node tree of every field, noise included: gigabytes for a big dump)."""
+
+
+def _compose_without_noise(loader: Any) -> Any:
+    """The next document's node tree, as the composer builds it, but the subtrees of ``NOISE``
+    fields are consumed as events and never become nodes. Anchors defined inside a dropped
+    subtree cannot be aliased (refused with the alias's line)."""
+    anchors: dict[str, Any] = {}
+    dropped: set[str] = set()
+    scalar_ev, alias_ev = yaml.ScalarEvent, yaml.AliasEvent
+    seq_start, seq_end, map_end = yaml.SequenceStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent
+
+    def skip() -> None:
+        depth = 0
+        while True:
+            event = loader.get_event()
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None and not isinstance(event, alias_ev):
+                dropped.add(anchor)
+            if isinstance(event, (seq_start, yaml.MappingStartEvent)):
+                depth += 1
+            elif isinstance(event, (seq_end, map_end)):
+                depth -= 1
+            if depth == 0:
+                return
+
+    def node(parent: str) -> Any:
+        event = loader.get_event()
+        if isinstance(event, alias_ev):
+            if event.anchor in anchors:
+                return anchors[event.anchor]
+            why = "an anchor inside a field tierwall drops" if event.anchor in dropped else "an undefined anchor"
+            raise yaml.composer.ComposerError(None, None, f"alias *{event.anchor} refers to {why}", event.start_mark)
+        if event.anchor is not None and event.anchor in anchors:
+            raise yaml.composer.ComposerError("found duplicate anchor", anchors[event.anchor].start_mark,
+                                              "second occurrence", event.start_mark)
+        if isinstance(event, scalar_ev):
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value,
+                                                                                event.implicit)
+            n = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+            if event.anchor is not None:
+                anchors[event.anchor] = n
+            return n
+        if isinstance(event, seq_start):
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.SequenceNode, None,
+                                                                                event.implicit)
+            n = yaml.SequenceNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            if event.anchor is not None:
+                anchors[event.anchor] = n
+            while not loader.check_event(seq_end):
+                n.value.append(node(""))
+            n.end_mark = loader.get_event().end_mark
+            return n
+        tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.MappingNode, None, event.implicit)
+        n = yaml.MappingNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        if event.anchor is not None:
+            anchors[event.anchor] = n
+        noise = NOISE.get(parent)
+        while not loader.check_event(map_end):
+            key = node("")
+            name = key.value if isinstance(key, yaml.ScalarNode) else ""
+            if noise is not None and name in noise:
+                skip()
+                continue
+            n.value.append((key, node(name)))
+        n.end_mark = loader.get_event().end_mark
+        return n
+
+    loader.get_event()  # DocumentStartEvent
+    root = node("")
+    loader.get_event()  # DocumentEndEvent
+    return root
 
 
 class InputTooComplex(yaml.YAMLError):
