@@ -180,3 +180,29 @@ spec:
         assert reloaded.exit_code == 0, reloaded.output
     finally:
         runner.invoke(cli, ["lab", "down", "--name", "remember"])
+
+
+def test_lab_up_refuses_a_partial_ruleset_unless_asked(tmp_path):
+    _, path = _cluster(tmp_path, NS_POD.format() + """---
+apiVersion: crd.antrea.io/v1beta1
+kind: ClusterNetworkPolicy
+metadata: {name: fqdn}
+spec:
+  priority: 1
+  appliedTo: [{namespaceSelector: {}}]
+  egress:
+  - {action: Drop, to: [{fqdn: "*.example.com"}]}
+""")
+    runner = CliRunner()
+    r = runner.invoke(cli, ["lab", "up", "-f", str(path), "--name", "partial"])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.count("an FQDN peer") == 1 and "--allow-partial" in r.stderr
+    assert Lab("partial").prefix not in _netns()
+    try:
+        ok = runner.invoke(cli, ["lab", "up", "-f", str(path), "--name", "partial", "--allow-partial"])
+        assert ok.exit_code == 0, ok.output
+        rules = subprocess.run(["ip", "netns", "exec", Lab("partial").node_ns, "nft", "list", "table", "inet",
+                                "tierwall"], capture_output=True, text=True).stdout
+        assert rules.count("fail-closed") == 6  # one fail-closed drop per pod's egress chain
+    finally:
+        runner.invoke(cli, ["lab", "down", "--name", "partial"])

@@ -124,6 +124,17 @@ def _lab_cluster(the_lab: Lab, paths, cni, verbose):
     return load([str(the_lab.inputs_file)], cni or state.get("cni"), verbose)
 
 
+def _reported(the_lab: Lab, cluster, load_into_lab) -> Ruleset:
+    """Run a lab load; what cannot be compiled is listed whether the load went ahead or was refused."""
+    try:
+        ruleset = load_into_lab()
+    except PartialRuleset:
+        _report_unsupported(the_lab.compile(cluster))
+        raise
+    _report_unsupported(ruleset)
+    return ruleset
+
+
 @lab.command("up")
 @input_options
 @click.option("--name", default="default", show_default=True, help="Lab name (several labs can coexist).")
@@ -137,12 +148,8 @@ def lab_up(paths, cni, verbose, name, allow_partial):
     remembers its inputs: probe and reload need no -f."""
     cluster = load(paths, cni, verbose)
     the_lab = Lab(name)
-    try:
-        ruleset = the_lab.up(cluster, allow_partial=allow_partial, inputs=_inputs(cluster, cni))
-    except PartialRuleset:
-        _report_unsupported(the_lab.compile(cluster))
-        raise
-    _report_unsupported(ruleset)
+    ruleset = _reported(the_lab, cluster, lambda: the_lab.up(cluster, allow_partial=allow_partial,
+                                                             inputs=_inputs(cluster, cni)))
     stderr().print(f"lab {name} is up: {len(the_lab.pods_of(cluster))} pods, {ruleset.rules} rules")
     sys.exit(EXIT_OK)
 
@@ -159,12 +166,8 @@ def lab_reload(paths, cni, verbose, name, allow_partial):
     Without -f, the lab's remembered inputs are compiled again."""
     the_lab = Lab(name)
     cluster = _lab_cluster(the_lab, paths, cni, verbose)
-    try:
-        ruleset = the_lab.reload(cluster, allow_partial, _inputs(cluster, cni) if paths else None)
-    except PartialRuleset:
-        _report_unsupported(the_lab.compile(cluster))
-        raise
-    _report_unsupported(ruleset)
+    ruleset = _reported(the_lab, cluster,
+                        lambda: the_lab.reload(cluster, allow_partial, _inputs(cluster, cni) if paths else None))
     stderr().print(f"lab {name} reloaded: {ruleset.rules} rules")
     sys.exit(EXIT_OK)
 
