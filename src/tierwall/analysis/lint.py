@@ -10,13 +10,13 @@ wins) — and a NetworkPolicy no flow reaches is decided entirely in earlier tie
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from ..cluster import Cluster
 from ..dialects import policy_kinds_checked
 from ..engine import Flow, endpoint_for_pod, service_endpoints, trace_flow
 from ..engine.matrix import Tracker, compute_matrix
+from ..engine.outside import outside_endpoints
 from ..errors import Severity
 from ..expect import parse_tests
 from ..model import (Action, Direction, GroupPeer, IPBlockPeer, NodePeer, Peer, PodPeer, Rule, SelectorPeer,
@@ -88,31 +88,15 @@ def lint(cluster: Cluster) -> list[Finding]:
 
 
 def external_representatives(cluster: Cluster) -> list[str]:
-    """One address per piece of the IPv4 space the model's CIDRs cut out, none of them a pod's
-    or a node's, plus node addresses: flows to and from outside are flows rules decide too."""
+    """One address per piece of the IPv4 space the model's CIDRs cut out (``engine.outside``,
+    the pieces the matrix shows), none of them a pod's or a node's, plus node addresses: flows
+    to and from outside are flows rules decide too."""
     inv = cluster.inventory
-    taken = {p.ip for p in inv.pods if p.ips}
     nodes = sorted({a for n in inv.nodes.values() for a in n.addresses[:1]})
-    cuts = {0, 2 ** 32}
-    for policy in cluster.model.policies:
-        for rule in policy.rules:
-            for peer in _flat(rule.peers or ()):
-                if isinstance(peer, IPBlockPeer) and peer.cidr.version == 4:
-                    for net in (peer.cidr, *peer.excepts):
-                        cuts.update((int(net.network_address), int(net.broadcast_address) + 1))
-            for e in rule.entities:
-                for net in (e.nets or ()) + e.not_nets:
-                    if net.version == 4:
-                        cuts.update((int(net.network_address), int(net.broadcast_address) + 1))
-    points = sorted(cuts)
-    out = []
-    for lo, hi in zip(points, points[1:]):
-        for candidate in range(lo + 1 if hi - lo > 2 else lo, min(hi, lo + 64)):
-            text = str(ipaddress.IPv4Address(candidate))
-            if text not in taken and text not in nodes:
-                out.append(text)
-                break
-    return out + [n for n in nodes if n not in taken]
+    taken = {p.ip for p in inv.pods if p.ips} | {a for n in inv.nodes.values() for a in n.addresses}
+    pieces = [o.ip for o in outside_endpoints([cluster.model], taken)]
+    pod_ips = {p.ip for p in inv.pods if p.ips}
+    return pieces + [n for n in nodes if n not in pod_ips]
 
 
 def _flat(peers) -> list[Peer]:
