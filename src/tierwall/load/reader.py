@@ -9,6 +9,7 @@ second parse; the walk to that node only happens when a diagnostic needs it.
 from __future__ import annotations
 
 import gc
+import posixpath
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -188,22 +189,31 @@ def _git_files(spec: str, diags: Diagnostics) -> list[tuple[str, str]]:
     if not sep or not rev:
         diags.error(Origin(file=spec), "expected git:REVISION:PATH (e.g. git:HEAD~1:policies/)", "TW101")
         return []
-    path = path.strip("/") or "."
 
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
+    def git(*args: str, cwd: str | None = None) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True, cwd=cwd).stdout
 
     try:
+        # PATH is relative to the working directory, as a file path would be; git wants it
+        # relative to the repository's top, and every command below runs there.
+        top = git("rev-parse", "--show-toplevel").strip()
         prefix = git("rev-parse", "--show-prefix").strip()
-        full = str(Path(prefix) / path) if path != "." else prefix.rstrip("/") or "."
+        full = posixpath.normpath(posixpath.join(prefix, path.strip() or "."))
+        if full.startswith(".."):
+            diags.error(Origin(file=spec), f"{path!r} is outside the repository", "TW101")
+            return []
+        object_name = f"{rev}:{full}" if full != "." else f"{rev}:"
         # --end-of-options: a revision such as "--output=FILE" is a revision, never an option
-        kind = git("cat-file", "-t", "--end-of-options", f"{rev}:{full}" if full != "." else f"{rev}:").strip()
+        kind = git("cat-file", "-t", "--end-of-options", object_name, cwd=top).strip()
         if kind == "blob":
-            return [(spec, git("show", "--end-of-options", f"{rev}:{full}"))]
-        names = git("ls-tree", "-r", "--name-only", "--end-of-options", rev, "--",
-                    full if full != "." else "").splitlines()
-        return [(f"git:{rev}:{name}", git("show", "--end-of-options", f"{rev}:{name}")) for name in sorted(names)
-                if name.lower().endswith(SUFFIXES)]
+            return [(spec, git("show", "--end-of-options", object_name, cwd=top))]
+        names = git("ls-tree", "-r", "--name-only", "--full-tree", "--end-of-options", rev,
+                    *(["--", full] if full != "." else []), cwd=top).splitlines()
+        found = [(f"git:{rev}:{name}", git("show", "--end-of-options", f"{rev}:{name}", cwd=top))
+                 for name in sorted(names) if name.lower().endswith(SUFFIXES)]
+        if not found:
+            diags.warning(Origin(file=spec), f"{full} at {rev} holds no .yaml, .yml or .json file", "TW201")
+        return found
     except (subprocess.CalledProcessError, OSError) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
         diags.error(Origin(file=spec), f"cannot read from git: {detail.strip()}", "TW101")
