@@ -48,6 +48,8 @@ def trace_flow(cc: CompiledCluster, flow: Flow) -> PathTrace:
         return PathTrace(flow, Verdict.UNKNOWN, egress.decision, egress, ingress)
     if ingress.decision.verdict is not Verdict.ALLOW:
         return PathTrace(flow, ingress.decision.verdict, ingress.decision, egress, ingress)
+    if _is_hairpin(flow) and dst.is_pod:
+        return PathTrace(flow, Verdict.ALLOW, _hairpin_decision(cc, flow, egress), egress, ingress)
     # Both allow: name the rule that let it through (ingress first: the last hurdle).
     decision = next((s.decision for s in (ingress, egress) if s.decision.kind == "rule"),
                     next((s.decision for s in (ingress, egress) if s.evaluated), ingress.decision))
@@ -70,12 +72,37 @@ def _side(cc: CompiledCluster, flow: Flow, direction: Direction) -> SideTrace:
     return _walk(cc, flow, direction, local.pod)
 
 
+def _is_hairpin(flow: Flow) -> bool:
+    """A pod reaching itself through a Service it backs (after DNAT, source = destination)."""
+    return flow.service is not None and flow.src.pod is not None and flow.src.pod is flow.dst.pod
+
+
+def _hairpin_decision(cc: CompiledCluster, flow: Flow, egress: SideTrace) -> Decision:
+    """The headline of a hairpin flow: egress decided as usual, ingress was exempt — say which
+    rule allowed the egress, and which ingress rule the exemption overrode, if one would have
+    dropped the flow (spec/antrea.md §2: hairpin always passes ingress with Antrea Proxy)."""
+    pod = flow.dst.pod
+    out = egress.decision
+    if out.rule is not None:
+        why = f"egress allowed by {out.rule.policy.label} {out.rule.label}"
+    else:
+        why = "no egress policy decided (allowed by default)"
+    would = _walk(cc, flow, Direction.INGRESS, pod).decision
+    overridden = ""
+    if would.verdict is not Verdict.ALLOW:
+        by = f"{would.rule.policy.label} {would.rule.label}" if would.rule is not None else would.explanation
+        overridden = f"; without the exemption the ingress would be {would.verdict.value.lower()}: {by}"
+    return Decision(Verdict.ALLOW, "builtin",
+                    f"hairpin: {pod.key} reaches itself through Service {flow.service.key}, and hairpin traffic "
+                    f"always passes ingress; {why}{overridden}", side="ingress", rule=out.rule)
+
+
 def _ingress_exemption(flow: Flow) -> str:
     src, dst = flow.src, flow.dst
     if src.host is not None and src.host.name == dst.node_name:
         return (f"traffic from {dst.node_name}'s own host (kubelet probes, hostNetwork pods) to a local pod "
                 f"is always allowed")
-    if flow.service is not None and src.pod is not None and src.pod is dst.pod:
+    if _is_hairpin(flow):
         return "hairpin: a pod reaching itself through a Service always passes ingress"
     return ""
 
