@@ -4,9 +4,9 @@ Kept apart from the kind table (``views.KINDS``) on purpose: the table says whic
 this module says how a user's words pick one — ``KIND NAME``, ``KIND/NAME``, short names that
 mean different kinds to different users, and did-you-mean for a misspelt kind or name.
 
-``anp`` is the one short name two CRDs claim: Antrea's NetworkPolicy had it before Antrea 1.13
-renamed it ``annp`` (crd.antrea.io, build/charts/antrea/crds/antreanetworkpolicy.yaml), and the
-AdminNetworkPolicy CRD (policy.networking.k8s.io) took it. kubectl resolves a short name by
+``anp`` is the one short name two CRDs claim: Antrea's NetworkPolicy had it until Antrea renamed
+it ``annp`` (antrea-io/antrea issue #5063, PR #5081, 2023; build/charts/antrea/crds/networkpolicy.yaml),
+and the AdminNetworkPolicy CRD (policy.networking.k8s.io) took it. kubectl resolves a short name by
 discovery: whatever CRDs the cluster serves. Offline, "the CRDs given" are the inputs: a
 CustomResourceDefinition among them that declares the short name, else the kinds that are
 present. Exactly one candidate → that kind; both or neither → a clear refusal naming both.
