@@ -32,7 +32,7 @@ from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod, service_end
 from .match import Match, rule_matches
 from .outside import Outside, outside_endpoints
 from .portclasses import PortClass, default_port_classes
-from .portsets import ALLOW_PLANE, PLANES, REJECT_PLANE, UNKNOWN_PLANE, Interner, bit, pack, unpack, words
+from .portsets import ALLOW_PLANE, PLANES, REJECT_PLANE, UNKNOWN_PLANE, Interner, bit, pack, set_bits, words
 
 UNDECIDED, ALLOW, DROP, REJECT, UNKNOWN = 0, 1, 2, 3, 4
 VERDICTS = {ALLOW: Verdict.ALLOW, DROP: Verdict.DROP, REJECT: Verdict.REJECT, UNKNOWN: Verdict.UNKNOWN}
@@ -461,16 +461,25 @@ class Tracker:
     reached: dict[tuple[str, Direction], set[int]] = field(default_factory=dict)
 
     def note(self, rule: Rule, yes: np.ndarray, hit: np.ndarray, active_before: np.ndarray,
-             owner: np.ndarray) -> None:
+             unknown: np.ndarray | None, owner: np.ndarray) -> None:
+        """Record one rule's step of a walk. Arguments are packed port bits (rows, words);
+        ``owner`` (rows, port classes) says which rule took each flow so far and is updated
+        here. Work is on the packed words; only set bits are expanded (near-linear in rules)."""
         rid = id(rule)
         self.rules[rid] = rule
         if yes.any():
             self.matched.add(rid)
         if hit.any():
             self.decided.add(rid)
+        n = owner.shape[1]
         taken = yes & ~active_before
         if taken.any():
-            self.taken_by.setdefault(rid, set()).update(int(x) for x in np.unique(owner[taken]) if x != 0)
+            r, c = set_bits(taken, n)
+            self.taken_by.setdefault(rid, set()).update(int(x) for x in np.unique(owner[r, c]) if x != 0)
+        mark = hit if unknown is None else hit | unknown
+        if mark.any():
+            r, c = set_bits(mark, n)
+            owner[r, c] = rid
 
 
 class _Walker:
@@ -606,10 +615,7 @@ class _Walker:
                 before = active.copy() if tracker is not None else None
                 hit = active & yes
                 if tracker is not None:
-                    n = self.n_a
-                    hit_b = unpack(hit, n)
-                    tracker.note(rule, unpack(np.ascontiguousarray(yes), n), hit_b, unpack(before, n), owner)
-                    owner[hit_b | (unpack(unknown, n) if unknown is not None else False)] = id(rule)
+                    tracker.note(rule, yes, hit, before, unknown, owner)
                 if not hit.any():
                     continue
                 if rule.action is Action.PASS:
@@ -620,7 +626,8 @@ class _Walker:
                 active &= ~hit  # Drop: neither plane
             if stage.no_match is NoMatch.DROP_IF_SELECTED and sp.isolating:
                 if owner is not None:
-                    owner[unpack(active, self.n_a)] = -(index + 1)  # isolation / end of tier at this stage
+                    r, c = set_bits(active, self.n_a)
+                    owner[r, c] = -(index + 1)  # isolation / end of tier at this stage
                 active[:] = 0
         return planes
 

@@ -43,6 +43,21 @@ def unpack(bits: np.ndarray, n_ports: int) -> np.ndarray:
     return np.unpackbits(raw, axis=-1, bitorder="little")[..., :n_ports].astype(bool)
 
 
+def set_bits(bits: np.ndarray, n_ports: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, port classes) of the bits set in ``bits`` (rows, n_words). Only the non-zero
+    words are unpacked, so the cost follows what is set, not rows × port classes (a lint of
+    one policy with thousands of single-port rules asks this once per rule)."""
+    r, w = np.nonzero(bits)
+    if len(r) == 0:
+        return r, w
+    vals = np.ascontiguousarray(np.asarray(bits)[r, w].astype("<u8", copy=False))
+    flags = np.unpackbits(vals.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    k, b = np.nonzero(flags)
+    cols = w[k] * 64 + b
+    keep = cols < n_ports
+    return r[k][keep], cols[keep]
+
+
 def bit(planes: np.ndarray, a: int) -> np.ndarray:
     """Whether port class ``a`` is set, for every row of ``planes`` (..., n_words)."""
     return ((planes[..., a // 64] >> np.uint64(a % 64)) & np.uint64(1)).astype(bool)
