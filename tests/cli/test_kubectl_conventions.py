@@ -145,6 +145,12 @@ def test_current_nodes_and_tier_case_come_from_the_object(tmp_path):
     acnp["status"] = {"currentNodesRealized": 3, "desiredNodesRealized": 3}
     rows = _lines(invoke("get", "acnp", "-f", _policy_files(tmp_path, acnp)))
     assert rows[1][4] == "3"
+    wide = _lines(invoke("get", "acnp", "-o", "wide", "-f", _policy_files(tmp_path, acnp)))
+    phase = wide[0].index("PHASE") - 2  # DESIRED NODES and CURRENT NODES are two words each
+    assert wide[1][phase] == "<unknown>"
+    acnp["status"]["phase"] = "Realizing"
+    wide = _lines(invoke("get", "acnp", "-o", "wide", "-f", _policy_files(tmp_path, acnp)))
+    assert wide[1][phase] == "Realizing"
 
 
 NSX = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy",

@@ -27,6 +27,12 @@ def test_get_acnp_shows_realized_status_and_nsx_display_name(serve):
     doc = yaml.safe_load(_run("get", "acnp", "-f", "k8s://test-ctx", "-o", "yaml").stdout)
     assert doc["items"][0]["status"] == {"phase": "Realized", "observedGeneration": 1, "currentNodesRealized": 1,
                                          "desiredNodesRealized": 2}
+    assert "PHASE" not in header  # kubectl's default columns have none
+    wide = _run("get", "acnp", "-f", "k8s://test-ctx", "-o", "wide").stdout.splitlines()
+    header, row = wide[:2]
+    cells = dict(zip([h.strip() for h in header.split("  ") if h.strip()], [c.strip() for c in row.split("  ")
+                                                                              if c.strip()]))
+    assert cells["PHASE"] == "Realized" and cells["CURRENT NODES"] == "1"
 
 
 def test_kubeconfig_and_context_options(serve, monkeypatch, tmp_path):

@@ -168,7 +168,7 @@ def _rows(cluster: Cluster, key: str, namespace: str | None, wide: bool) -> List
                 and in_ns(p.ref.namespace)]
     show_ns = namespace is None and (key in NAMESPACED or key == "policies")
     cols = (["NAMESPACE"] if show_ns else []) + ["NAME"]
-    declared = DECLARED[key].columns if key in DECLARED else ()
+    declared = tuple(c for c in (DECLARED[key].columns if key in DECLARED else ()) if wide or not c.wide)
     if key == "policies":
         cols = ["RANK", "KIND"] + cols + ["TIER", "PRIORITY", "DESIRED NODES"]
     else:

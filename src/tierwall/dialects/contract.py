@@ -31,6 +31,8 @@ class Column:
 
     header: str
     value: Callable[[Policy, RawObject | None], str] | None = None
+    wide: bool = False
+    """Shown with ``-o wide`` only (kubectl's printer columns with priority > 0)."""
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,18 @@ def current_nodes(policy: Policy, raw: RawObject | None) -> str:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else "<unknown>"
 
 
+def phase(policy: Policy, raw: RawObject | None) -> str:
+    """``status.phase`` (Pending, Realizing, Realized, Failed) as antrea-controller reports it;
+    like CURRENT NODES, known only from a status the input carries (a live read, a snapshot)."""
+    status = (raw.data.get("status") or {}) if raw is not None else {}
+    value = status.get("phase") if isinstance(status, dict) else None
+    return str(value) if isinstance(value, str) and value else "<unknown>"
+
+
 POLICY_COLUMNS = (Column("TIER", written_tier), Column("PRIORITY", lambda p, raw: p.ref.priority), DESIRED_NODES,
-                  Column("CURRENT NODES", current_nodes), AGE)
-"""As ``kubectl get acnp`` prints them (the CRDs' additionalPrinterColumns)."""
+                  Column("CURRENT NODES", current_nodes), AGE, Column("PHASE", phase, wide=True))
+"""As ``kubectl get acnp`` prints them (the CRDs' additionalPrinterColumns), plus PHASE from
+``status`` with ``-o wide`` (the CRDs print no phase column; the status carries one)."""
 
 
 class AntreaDialect(Dialect):
