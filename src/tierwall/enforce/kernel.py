@@ -37,4 +37,7 @@ def load_ruleset(ruleset: Ruleset, netns: str | None = None) -> None:
     and a refused ruleset leaves the old one untouched (``KernelError`` says why)."""
     listing = run(*nft(netns), "-j", "list", "table", "inet", ruleset.table, check=False)
     existing = table_objects(listing.stdout if listing.returncode == 0 else "")
-    run(*nft(netns), "-f", "-", input=ruleset.reload_text(existing))
+    swap, cleanup = ruleset.reload_texts(existing)
+    run(*nft(netns), "-f", "-", input=swap)
+    if cleanup:  # a separate transaction: packets still in the previous chains finish there first
+        run(*nft(netns), "-f", "-", input=cleanup)
