@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "live"))
 
 from apiserver import ApiServer, Cluster, catalog_for  # noqa: E402
+from cluster_args import add_cluster_arguments  # noqa: E402
 from kubeconfigs import write_kubeconfig  # noqa: E402
 from generate import generate  # noqa: E402
 from pki import make_pki  # noqa: E402
@@ -80,10 +81,7 @@ def _serve(objects, pki, urls, stop, mark) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pods", type=int, default=10000)
-    ap.add_argument("--namespaces", type=int, default=500)
-    ap.add_argument("--policies", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=1)
+    add_cluster_arguments(ap)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cluster_args import add_cluster_arguments
+
 HERE = Path(__file__).resolve().parent
 
 CHILD = r"""
@@ -69,10 +71,7 @@ COMMANDS = {"namespace json": ["--by", "namespace", "-o", "json"], "table": [],
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pods", type=int, default=10000)
-    ap.add_argument("--namespaces", type=int, default=500)
-    ap.add_argument("--policies", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=1)
+    add_cluster_arguments(ap)
     ap.add_argument("--antrea", action="store_true")
     ap.add_argument("--shape", choices=["classic", "varied"], default="classic")
     ap.add_argument("--commands", default="namespace json",

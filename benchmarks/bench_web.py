@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "web"))
 
 from browser import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
+from cluster_args import add_cluster_arguments  # noqa: E402
 
 from tierwall.web import Workspace  # noqa: E402
 
@@ -63,10 +64,7 @@ def in_browser(base: str, runs: int) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pods", type=int, default=10000)
-    ap.add_argument("--namespaces", type=int, default=500)
-    ap.add_argument("--policies", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=1)
+    add_cluster_arguments(ap)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--browser", action="store_true")
     args = ap.parse_args()

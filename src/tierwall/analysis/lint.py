@@ -19,8 +19,8 @@ from ..engine.matrix import Tracker, compute_matrix
 from ..engine.outside import outside_endpoints
 from ..errors import Severity
 from ..expect import parse_tests
-from ..model import (Action, Direction, GroupPeer, IPBlockPeer, NodePeer, Peer, PodPeer, Rule, SelectorPeer,
-                     ServicePeer, Verdict)
+from ..model import (Action, Direction, GroupPeer, IPBlockPeer, NodePeer, PodPeer, Rule, SelectorPeer,
+                     ServicePeer, Verdict, flatten_peers)
 from ..origin import Origin
 from ..selectors.calico import Node, labels_used
 from .codes import CHECKS
@@ -97,15 +97,6 @@ def external_representatives(cluster: Cluster) -> list[str]:
     pieces = [o.ip for o in outside_endpoints([cluster.model], taken)]
     pod_ips = {p.ip for p in inv.pods if p.ips}
     return pieces + [n for n in nodes if n not in pod_ips]
-
-
-def _flat(peers) -> list[Peer]:
-    out = []
-    for p in peers:
-        out.append(p)
-        if isinstance(p, GroupPeer):
-            out.extend(_flat(p.members))
-    return out
 
 
 def _where(rule: Rule) -> str:
@@ -191,7 +182,7 @@ def _selects_nothing(cc) -> list[Finding]:
         for rule in policy.rules:
             if subject_rule_level and cc.applied_bits(rule.applied_to) == 0:
                 out.append(_finding("TW254", f"{_where(rule)}: its appliedTo selects no pod", rule.origin, rule))
-            for peer in _flat((rule.peers or ()) + rule.applied_to):
+            for peer in flatten_peers((rule.peers or ()) + rule.applied_to):
                 if isinstance(peer, GroupPeer) and peer.ref not in seen_groups and not _group_has_members(cc, peer):
                     seen_groups.add(peer.ref)
                     out.append(_finding("TW254", f"{peer.ref} (used by {policy.ref.ref}) has no members",
@@ -341,7 +332,7 @@ def _invented_addresses(cc) -> list[Finding]:
     out = []
     for policy in cc.model.policies:
         for rule in policy.rules:
-            nets = [n for peer in _flat(rule.peers or ()) if isinstance(peer, IPBlockPeer)
+            nets = [n for peer in flatten_peers(rule.peers or ()) if isinstance(peer, IPBlockPeer)
                     for n in (peer.cidr, *peer.excepts)]
             nets += [n for e in rule.entities for n in (e.nets or ()) + e.not_nets]
             hits = [p for p, addr in invented if any(addr.version == n.version and addr in n for n in nets)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from ..model import GroupPeer, IPBlockPeer, Model, Peer
+from ..model import IPBlockPeer, Model, flatten_peers
 
 INTERNET = "internet"
 
@@ -27,21 +27,12 @@ class Outside:
     """``ext:192.168.0.0/16``, ``ext:10.1.0.0-10.1.4.255``, or ``internet``."""
 
 
-def _flat(peers) -> list[Peer]:
-    out = []
-    for p in peers:
-        out.append(p)
-        if isinstance(p, GroupPeer):
-            out.extend(_flat(p.members))
-    return out
-
-
 def model_networks(model: Model) -> list:
     """Every CIDR the model names (ipBlocks and their excepts, Calico nets, NetworkSets)."""
     nets = []
     for policy in model.policies:
         for rule in policy.rules:
-            for peer in _flat(rule.peers or ()):
+            for peer in flatten_peers(rule.peers or ()):
                 if isinstance(peer, IPBlockPeer):
                     nets += [peer.cidr, *peer.excepts]
             for e in rule.entities:

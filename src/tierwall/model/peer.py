@@ -171,6 +171,17 @@ class GroupPeer:
         return self.ref
 
 
+def flatten_peers(peers) -> list["Peer"]:
+    """Every peer of ``peers`` with each group's members (recursively) after the group itself:
+    for analyses that look at every address or selector a rule names, grouped or not."""
+    out: list = []
+    for p in peers:
+        out.append(p)
+        if isinstance(p, GroupPeer):
+            out.extend(flatten_peers(p.members))
+    return out
+
+
 class LabelExpression(Protocol):
     """Anything that decides on a label map (a parsed Calico selector)."""
 

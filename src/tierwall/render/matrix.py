@@ -254,13 +254,7 @@ def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
                                                for (i, j), rid in overrides.items() if i != j]))
     elif by == "pod":
         out.write(',"matrix":[')
-        by_src: dict[int, list[tuple[int, int]]] = {}
-        for (i, j), rid in overrides.items():
-            by_src.setdefault(i, []).append((j, rid))
-        for i in range(result.size):
-            row = result.cells[result.klass[i]][result.klass]
-            for j, rid in by_src.get(i, ()):
-                row[j] = rid
+        for i, row in _pod_rows(result, overrides):
             out.write(("," if i else "") + _dump(row.tolist()))
         out.write("]")
     else:
@@ -272,10 +266,7 @@ def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
 
 def matrix_dict(result: MatrixResult, by: str) -> dict:
     """The JSON document as a dict (small clusters, tests, the web UI)."""
-    import io
-    buf = io.StringIO()
-    write_matrix_json(result, by, buf)
-    return json.loads(buf.getvalue())
+    return json.loads(render_matrix_json(result, by))
 
 
 def render_matrix_json(result: MatrixResult, by: str) -> str:
@@ -283,6 +274,19 @@ def render_matrix_json(result: MatrixResult, by: str) -> str:
     buf = io.StringIO()
     write_matrix_json(result, by, buf)
     return buf.getvalue()
+
+
+def _pod_rows(result: MatrixResult, overrides: dict[tuple[int, int], int]):
+    """(source index, verdict-row ids of every destination) per endpoint, built one row at a
+    time from the class matrix plus the pair overrides, so pod-level output streams."""
+    by_src: dict[int, list[tuple[int, int]]] = {}
+    for (i, j), rid in overrides.items():
+        by_src.setdefault(i, []).append((j, rid))
+    for i in range(result.size):
+        row = result.cells[result.klass[i]][result.klass]
+        for j, rid in by_src.get(i, ()):
+            row[j] = rid
+        yield i, row
 
 
 # --- CSV (streamed) -----------------------------------------------------------------------------
@@ -307,13 +311,7 @@ def write_matrix_csv(result: MatrixResult, by: str, out: IO[str]) -> None:
             writer.writerows([names[c], names[d], *texts[rid]] for d, rid in enumerate(result.cells[c].tolist()))
         return
     names = names_of(result)
-    by_src: dict[int, list[tuple[int, int]]] = {}
-    for (i, j), rid in overrides.items():
-        by_src.setdefault(i, []).append((j, rid))
-    for i in range(result.size):
-        row = result.cells[result.klass[i]][result.klass]
-        for j, rid in by_src.get(i, ()):
-            row[j] = rid
+    for i, row in _pod_rows(result, overrides):
         src = names[i]
         writer.writerows([src, dst, *texts[rid]] for dst, rid in zip(names, row.tolist()))
 
