@@ -142,3 +142,12 @@ def test_lint_warns_when_an_ipblock_contains_invented_addresses(tmp_path):
     assert len(found) == 1 and "dev/web" in found[0]["message"]
     r = CliRunner().invoke(cli, ["lint", "-f", _invented_bundle(tmp_path), "--pod-cidr", "10.50.0.0/16", "-o", "json"])
     assert not [f for f in json.loads(r.stdout)["findings"] if f["code"] == "TW259"]
+
+
+def test_built_in_tiers_are_named_by_the_cnis_own_tier_resource():
+    """Regression: undeclared (built-in) Calico tiers were printed as tier.crd.antrea.io/…; the
+    name comes from the native dialect's declared Tier resource."""
+    calico = run("get", "tiers", "-f", str(EX / "calico-rancher-lockdown"), "-o", "name").split()
+    assert "tier.projectcalico.org/default" in calico and not any("antrea" in n for n in calico)
+    antrea = run("get", "tiers", "-f", str(EX / "environments"), "-o", "name").split()
+    assert "tier.crd.antrea.io/baseline" in antrea

@@ -29,18 +29,17 @@ import json
 from dataclasses import dataclass, field
 
 from ..cluster import Cluster, load_cluster
+from ..dialects import read_resources
 from ..load import RawObject
 
-GROUP_FAMILY = {"security.antrea.tanzu.vmware.com": "crd.antrea.io", "core.antrea.tanzu.vmware.com": "crd.antrea.io",
-                "crd.projectcalico.org": "projectcalico.org"}
+GROUP_FAMILY = {g: r.groups[0] for r in read_resources() for g in r.groups[1:]}
 """API groups that serve the same objects under another name."""
 
 CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "ClusterNetworkPolicy", "Tier", "ClusterGroup",
-    "GlobalNetworkPolicy", "GlobalNetworkSet", "StagedGlobalNetworkPolicy", "HostEndpoint", "AdminNetworkPolicy",
-    "BaselineAdminNetworkPolicy", "CiliumClusterwideNetworkPolicy", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding"})
-"""Kinds without a namespace; any other kind written without one lives in ``default``."""
+    "Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", *(r.kind for r in read_resources() if not r.namespaced)})
+"""Kinds without a namespace (the dialects' declared ones, and the core, RBAC and admission
+kinds tierwall reads); any other kind written without one lives in ``default``."""
 
 INVENTORY_FIELDS = {"Service": (("spec", "selector"), ("spec", "ports"))}
 """For inventory kinds, labels and these fields are compared (what selectors and Services read)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..cluster import Cluster
-from ..dialects import get_kinds, owner_of_get_kind
+from ..dialects import get_kinds, native_dialect, owner_of_get_kind
 from ..dialects.contract import Column, GetKind
 from ..errors import UsageError
 from ..engine import endpoint_for_pod
@@ -141,13 +141,15 @@ def _rows(cluster: Cluster, key: str, namespace: str | None, wide: bool) -> List
         raws = [r for r in cluster.objects.by_dialect.get(model.cni, []) if r.kind == "Tier"]
         by_name = {r.name: r for r in raws}
         listing = Listing(["NAME", "PRIORITY", "AGE"] + (["KIND"] if wide else []))
+        native = native_dialect(model.cni)  # built-in tiers are named by the CNI's own Tier resource
+        tier_kind = f"tier.{native.resource('Tier').groups[0]}" if native is not None else "tier"
         for s in sorted(tiers, key=lambda s: (s.priority, s.name)):
             name = s.name.split(":", 1)[1]
             prio = str(int(s.priority)) if s.priority < 1e17 else "<none>"
             row = [name, prio, age(by_name.get(name))]
             if wide:
                 row.append("declared" if name in by_name else "built-in")
-            listing.add(row, by_name.get(name), resource_name(by_name.get(name), "tier.crd.antrea.io", name))
+            listing.add(row, by_name.get(name), resource_name(by_name.get(name), tier_kind, name))
         return listing
     if key in DECLARED and not DECLARED[key].policy_kinds:  # groups and address sets
         dialect, raw_kinds, _ = KINDS[key]

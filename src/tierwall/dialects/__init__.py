@@ -16,10 +16,10 @@ from ..load import RawObject
 from ..load.fields import register_validation_code
 from ..model import GENERIC_PROFILE, CniProfile, Model, Policy, Stage, build_pipeline
 from .adminnetpol import AdminNetworkPolicyDialect
-from .antrea import VERSIONS as ANTREA_VERSIONS, AntreaDialect
+from .antrea import AntreaDialect
 from .calico import CalicoDialect
 from .cilium import CiliumDialect
-from .contract import ClusterFacts, Dialect, GetKind, LowerContext, ServiceFacts
+from .contract import ClusterFacts, Dialect, GetKind, LowerContext, Resource, ServiceFacts, TierCheck
 from .kubernetes import KubernetesDialect
 
 REGISTRY: tuple[type[Dialect], ...] = (KubernetesDialect, AntreaDialect, CalicoDialect, AdminNetworkPolicyDialect,
@@ -38,13 +38,6 @@ CNI_CHOICES = tuple(sorted(PROFILES))
 for _dialect in REGISTRY:
     for _group in _dialect.api_groups:
         register_validation_code(_group, _dialect.validation_code)
-
-# Names other packages read (live reads list the kinds by group), derived from the declarations.
-ANTREA_KINDS = AntreaDialect.kinds
-CALICO_GROUPS = CalicoDialect.api_groups
-ADMIN_GROUP = AdminNetworkPolicyDialect.api_groups[0]
-CILIUM_GROUP = CiliumDialect.api_groups[0]
-CILIUM_KINDS = CiliumDialect.kinds
 
 TIERWALL_GROUP = "tierwall.dev"
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -141,6 +134,53 @@ def _not_read(raws: list[RawObject], dialect: type[Dialect], cni: str, diags: Di
         diags.error(raw.origin, f"{raw.kind} ({raw.api_version}) is {article} {name.capitalize()} object, but --cni "
                                 f"{cni} does not read {name.capitalize()} policies; use --cni {dialect.profile.name}",
                     "TW105")
+
+
+def served_kinds() -> dict[str, frozenset[str]]:
+    """API group → every kind it serves, for the groups whose dialect enumerates them all
+    (:attr:`Dialect.also_served`): any other kind there is a misspelling."""
+    out: dict[str, set[str]] = {}
+    for d in REGISTRY:
+        if d.also_served is None:
+            continue
+        for r in d.resources:
+            for group in r.groups:
+                out.setdefault(group, set()).add(r.kind)
+        for group, kinds in d.also_served.items():
+            out.setdefault(group, set()).update(kinds)
+    return {g: frozenset(k) for g, k in out.items()}
+
+
+def read_resources() -> tuple[Resource, ...]:
+    """Every resource the dialects read, in registry order."""
+    return tuple(r for d in REGISTRY for r in d.resources)
+
+
+def resource_names() -> dict[tuple[str, str], str]:
+    """(API group, kind) → the resource name RBAC and admission see, in every group serving it."""
+    return {(g, r.kind): r.plural for r in read_resources() for g in r.groups}
+
+
+def native_dialect(cni: str) -> type[Dialect] | None:
+    """The dialect native to the CNI profile ``cni`` (``None`` for ``generic``)."""
+    return next((d for d in REGISTRY if d.profile is not None and d.profile.name == cni), None)
+
+
+def dialects_for(cni: str) -> tuple[type[Dialect], ...]:
+    """The dialects whose objects ``--cni cni`` reads: its native dialect first, then those
+    every CNI reads (each in registry order)."""
+    native = native_dialect(cni)
+    return (native,) * (native is not None) + tuple(d for d in REGISTRY if d.profile is None)
+
+
+def write_target_dialects() -> tuple[str, ...]:
+    """The dialects that declare write targets (``who-can --dialect`` choices)."""
+    return tuple(d.name for d in REGISTRY if d.write_targets is not Dialect.write_targets)
+
+
+def tier_check_for(group: str, resource: str) -> TierCheck | None:
+    """The tier check the API server applies to writes of ``resource`` in ``group``, if any."""
+    return next((d.tier_check for d in REGISTRY if d.tier_check and d.tier_check.applies(group, resource)), None)
 
 
 def get_kinds() -> tuple[GetKind, ...]:

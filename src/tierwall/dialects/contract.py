@@ -2,9 +2,13 @@
 and one lowering entry point with one shape (in the manner of sqlglot's ``Dialect`` classes).
 
 A dialect is one folder ``dialects/<name>/`` whose ``dialect.py`` defines a :class:`Dialect`
-subclass. The registry (``dialects/__init__.py``), the ``--cni`` choices, the ``get`` kinds and
-columns, the validation code of each API group and lint's per-dialect checks are all derived
-from these declarations; nothing outside a dialect's folder branches on its name.
+subclass and whose ``resources.py`` declares the API resources its groups serve and the RBAC
+that comes with them. The registry (``dialects/__init__.py``), the ``--cni`` choices, the
+``get`` kinds and columns, the validation code of each API group, lint's per-dialect checks,
+the kinds a misspelling is checked against (``known_kinds``), what a live read lists
+(``live/kinds.py``), the resource names RBAC sees and the write targets, shipped roles and
+tier check of ``who-can`` / the tamper search (``rbac/``) are all derived from these
+declarations; nothing outside a dialect's folder branches on its name.
 
 Lowering never reads the inventory: what it may know about the cluster (Services, namespace
 labels) comes through :class:`LowerContext`.
@@ -107,6 +111,81 @@ class Lowered:
     address_sets: list[AddressSet] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Resource:
+    """One kind tierwall reads, as the API server (and so RBAC and kubectl) names it."""
+
+    kind: str
+    plural: str
+    """The resource name: what RBAC rules, ``kubectl get`` and discovery use."""
+    groups: tuple[str, ...]
+    """API groups serving the kind, preferred first: a live read lists it from the first one
+    the server serves, because the others mirror the *same* objects."""
+    version: str
+    """The version of ``groups[0]`` tierwall writes objects in (witnesses, generated Tiers)."""
+    namespaced: bool = False
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.groups[0]}/{self.version}"
+
+
+RuleSpec = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+"""One RBAC rule as ``(apiGroups, resources, verbs)``."""
+
+
+@dataclass(frozen=True)
+class ShippedRole:
+    """A ClusterRole the CNI's own manifests install, so it exists in every cluster running
+    it without being among the inputs; ``bound_to``: groups a ClusterRoleBinding of the same
+    name (also shipped) grants it to."""
+
+    name: str
+    rules: tuple[RuleSpec, ...]
+    aggregate_to: tuple[str, ...] = ()
+    """``admin`` / ``edit`` / ``view``: the ``rbac.authorization.k8s.io/aggregate-to-*`` labels."""
+    bound_to: tuple[str, ...] = ()
+
+
+WRITE_VERBS = ("create", "update", "patch", "delete")
+EXISTING = ("update", "patch", "delete")
+"""Writes to an object that exists already (a Tier is not created again)."""
+
+
+@dataclass(frozen=True)
+class WriteTarget:
+    """One kind of API write that can change verdicts, at one scope (``tierwall who-can``)."""
+
+    what: str
+    group: str
+    resource: str
+    namespace: str = ""
+    name: str = ""
+    tier: str = ""
+    """The tier the write lands in (policies) or is (Tier objects); '' when not tied to one."""
+    tier_checked: bool = False
+    """The API server also authorizes it by its tier (:class:`TierCheck`)."""
+    verbs: tuple[str, ...] = WRITE_VERBS
+
+
+@dataclass(frozen=True)
+class TierCheck:
+    """An API server that authorizes a write to a tiered policy by its tier as well (Calico's):
+    ``get`` on the tier object, and the verb on a tier-scoped pseudo resource named
+    ``TIER.*`` (any policy of the tier) or ``TIER.<name>``."""
+
+    group: str
+    tiers: str
+    """The resource of the tier objects."""
+    pseudo: Mapping[str, str]
+    """Policy resource → the tier-scoped pseudo resource checked."""
+    default_tier: str
+    """The tier of a policy whose ``spec.tier`` is empty."""
+
+    def applies(self, group: str, resource: str) -> bool:
+        return group == self.group and resource in self.pseudo
+
+
 class Dialect:
     """Declarations of one dialect; subclasses set the class attributes and :meth:`lower`.
 
@@ -132,10 +211,31 @@ class Dialect:
     """Analysis checks (lint codes) that apply to this dialect's policies."""
     get_kinds: ClassVar[tuple[GetKind, ...]] = ()
     """What ``tierwall get`` lists for this dialect."""
+    resources: ClassVar[tuple[Resource, ...]] = ()
+    """The kinds tierwall reads (a live read lists them; RBAC sees them by these names)."""
+    also_served: ClassVar[Mapping[str, tuple[str, ...]] | None] = None
+    """API group → the other kinds it serves, which tierwall skips: with :attr:`resources`
+    every kind there is, so that any other kind in these groups is a misspelling (TW108).
+    ``None``: not enumerated, an unlisted kind is skipped."""
+    shipped_roles: ClassVar[tuple[ShippedRole, ...]] = ()
+    """RBAC the CNI's manifests install (read by ``who-can`` and the tamper search)."""
+    tier_check: ClassVar[TierCheck | None] = None
+    """How the API server authorizes writes to tiered policies beyond RBAC, if it does."""
 
     @classmethod
     def owns(cls, group: str, kind: str) -> bool:
         return group in cls.api_groups and (cls.kinds is None or kind in cls.kinds)
+
+    @classmethod
+    def resource(cls, kind: str) -> Resource:
+        """The declared resource of ``kind``."""
+        return next(r for r in cls.resources if r.kind == kind)
+
+    @staticmethod
+    def write_targets(tiers: list[str], namespaces: list[str]) -> list[WriteTarget]:
+        """The writes to this dialect's objects that can change verdicts, given the model's
+        tiers (in order) and the namespaces; none by default."""
+        return []
 
     def lower(self, objects: list[RawObject], context: LowerContext) -> Lowered:
         """Validate and lower this dialect's objects (errors go to ``context.diags``)."""

@@ -6,41 +6,18 @@ kind at all — the API server would refuse it (no such resource) and, skipped, 
 silently leave a policy out of every verdict. So for the groups tierwall reads, the kinds
 that exist are listed here; anything else in those groups is error TW108 with a did-you-mean.
 
-Sources (kinds as served): Antrea ``build/charts/antrea/crds/*.yaml``; Calico
-``api/pkg/apis/projectcalico/v3`` (and the ``crd.projectcalico.org`` IPAM kinds);
-network-policy-api ``apis/v1alpha1``/``v1alpha2``; Kubernetes ``networking.k8s.io/v1``.
+The kinds are each dialect's declarations (``dialects/<name>/resources.py``: the resources it
+reads and the other kinds its groups serve, with their upstream sources); a dialect that does
+not enumerate its groups' kinds (Cilium) gets no misspelling check.
 """
 
 from __future__ import annotations
 
 from ..errors import Diagnostics, did_you_mean
 from ..load import RawObject
+from . import TIERWALL_GROUP, served_kinds
 
-_ANTREA = frozenset({
-    "ClusterNetworkPolicy", "NetworkPolicy", "Tier", "ClusterGroup", "Group", "Traceflow", "ExternalEntity",
-    "ExternalNode", "Egress", "ExternalIPPool", "IPPool", "AntreaAgentInfo", "AntreaControllerInfo",
-    "AntreaNodeConfig", "BGPPolicy", "FlowExporterDestination", "FlowExporterTarget", "NodeLatencyMonitor",
-    "PacketCapture", "PacketSampling", "SupportBundle", "SupportBundleCollection", "TrafficControl",
-})
-_CALICO = frozenset({
-    "GlobalNetworkPolicy", "NetworkPolicy", "GlobalNetworkSet", "NetworkSet", "Tier", "HostEndpoint", "Profile",
-    "StagedGlobalNetworkPolicy", "StagedNetworkPolicy", "StagedKubernetesNetworkPolicy", "BGPConfiguration",
-    "BGPPeer", "BGPFilter", "BlockAffinity", "CalicoNodeStatus", "ClusterInformation", "FelixConfiguration",
-    "IPAMConfiguration", "IPAMConfig", "IPAMBlock", "IPAMHandle", "IPPool", "IPReservation",
-    "KubeControllersConfiguration", "WorkloadEndpoint", "Node", "LiveMigration", "Host",
-})
-
-KNOWN_GROUP_KINDS: dict[str, frozenset[str]] = {
-    "crd.antrea.io": _ANTREA,
-    "security.antrea.tanzu.vmware.com": frozenset({"ClusterNetworkPolicy", "NetworkPolicy", "Tier"}),
-    "core.antrea.tanzu.vmware.com": frozenset({"ClusterGroup", "ExternalEntity"}),
-    "ops.antrea.tanzu.vmware.com": frozenset({"Traceflow"}),
-    "projectcalico.org": _CALICO,
-    "crd.projectcalico.org": _CALICO,
-    "policy.networking.k8s.io": frozenset({"AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}),
-    "networking.k8s.io": frozenset({"NetworkPolicy", "Ingress", "IngressClass", "IPAddress", "ServiceCIDR"}),
-    "tierwall.dev": frozenset({"ConnectivityTest"}),
-}
+KNOWN_GROUP_KINDS: dict[str, frozenset[str]] = {**served_kinds(), TIERWALL_GROUP: frozenset({"ConnectivityTest"})}
 """API group → every kind it serves (the ones tierwall reads and the ones it skips)."""
 
 

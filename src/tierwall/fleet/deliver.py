@@ -19,15 +19,16 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, replace
 
+from ..dialects import AntreaDialect
 from ..dialects.antrea.lower import NSX_MANAGED_LABEL
 from ..errors import Diagnostics
 from ..load import RawObject, load_text
 from ..origin import Origin
 from .spec import CentralSet, PolicySet
 
-ANTREA_POLICY_GROUPS = ("crd.antrea.io", "security.antrea.tanzu.vmware.com")
 ANTREA_POLICY_KINDS = ("ClusterNetworkPolicy", "NetworkPolicy")
-TIER_API_VERSION = "crd.antrea.io/v1beta1"
+ANTREA_POLICY_GROUPS = tuple(dict.fromkeys(g for k in ANTREA_POLICY_KINDS for g in AntreaDialect.resource(k).groups))
+TIER_API_VERSION = AntreaDialect.resource("Tier").api_version
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..dialects import (ADMIN_GROUP, ADMISSION_GROUP, ADMISSION_KINDS, ANTREA_KINDS, ANTREA_VERSIONS, CALICO_GROUPS,
-                        CILIUM_GROUP, CILIUM_KINDS, RBAC_GROUP, RBAC_KINDS)
-from ..dialects.calico.lower import POLICY_KINDS, SET_KINDS, STAGED_KINDS
+from ..dialects import ADMISSION_GROUP, ADMISSION_KINDS, RBAC_GROUP, RBAC_KINDS, read_resources
 
 
 @dataclass(frozen=True)
@@ -27,20 +25,10 @@ class WantedKind:
     """Part of the inventory (pods and what selects or addresses them), not a policy kind."""
 
 
-def _antrea_groups() -> tuple[str, ...]:
-    return ("crd.antrea.io",) + tuple(sorted(g for g in ANTREA_VERSIONS if g != "crd.antrea.io"))
-
-
 WANTED: tuple[WantedKind, ...] = (
     *(WantedKind(k, ("",), True) for k in ("Namespace", "Node", "Pod", "Service", "ServiceAccount")),
     WantedKind("EndpointSlice", ("discovery.k8s.io",), True),
-    WantedKind("NetworkPolicy", ("networking.k8s.io",)),
-    *(WantedKind(k, _antrea_groups()) for k in ANTREA_KINDS),
-    *(WantedKind(k, tuple(CALICO_GROUPS)) for k in
-      ("Tier", *POLICY_KINDS, *SET_KINDS, *STAGED_KINDS, "HostEndpoint")),
-    *(WantedKind(k, (ADMIN_GROUP,)) for k in
-      ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")),
-    *(WantedKind(k, (CILIUM_GROUP,)) for k in CILIUM_KINDS),
+    *(WantedKind(r.kind, r.groups) for r in read_resources()),  # each dialect's resources.py
     *(WantedKind(k, (RBAC_GROUP,)) for k in RBAC_KINDS),  # who can change which tier (tierwall.rbac)
     *(WantedKind(k, (ADMISSION_GROUP,)) for k in ADMISSION_KINDS),
 )

@@ -6,22 +6,17 @@ testdata/cluster-roles.yaml). ``admin``, ``edit`` and ``view`` hold no rules of 
 they aggregate every ClusterRole labelled ``rbac.authorization.k8s.io/aggregate-to-<role>:
 "true"``, which is how the ``system:aggregate-to-*`` roles below (and a CRD vendor's roles)
 reach them. A CRD's resources are therefore in ``edit`` only when some installed ClusterRole
-carries that label — tierwall assumes the roles each CNI ships with its manifests:
-
-* Antrea (build/charts/antrea/templates/crds-rbac/clusterroles.yaml): ClusterNetworkPolicies,
-  NetworkPolicies, ClusterGroups (and Traceflows) aggregated to admin and edit; no
-  aggregation for Tiers or Groups.
-* Calico (tigera/operator pkg/render/apiserver.go): ``calico-tiered-policy-passthrough``
-  grants every verb on projectcalico.org NetworkPolicies and GlobalNetworkPolicies to
-  ``system:authenticated``; the Calico API server then decides by the tier-scoped pseudo
-  resources ``tier.networkpolicies`` / ``tier.globalnetworkpolicies`` (see evaluate.py).
-  Calico ships no aggregate-to-edit role for its policies.
+carries that label — tierwall assumes the roles each CNI ships with its manifests, as the
+CNI's dialect declares them (``shipped_roles`` in ``dialects/<name>/resources.py``, with the
+upstream source: Antrea's chart aggregates its policies and ClusterGroups to admin/edit;
+Calico's operator binds a tiered-policy passthrough role to every authenticated user).
 
 Only resource rules are kept: non-resource URLs change no object.
 """
 
 from __future__ import annotations
 
+from ..dialects import AntreaDialect, Dialect, native_dialect
 from ..origin import BUILTIN, Origin
 from ..selectors import LabelSelector, Requirement
 from .model import Binding, Role, Rule, Subject
@@ -106,42 +101,28 @@ def kubernetes_defaults() -> tuple[Role | Binding, ...]:
     return roles + (masters,)
 
 
-_ANTREA_WRITE = ("get", "list", "watch", "create", "update", "patch", "delete")
+def _shipped(dialect: type[Dialect]) -> tuple[Role | Binding, ...]:
+    """The roles (and bindings) ``dialect``'s CNI ships, as its ``resources.py`` declares them."""
+    out: list[Role | Binding] = []
+    for decl in dialect.shipped_roles:
+        out.append(_cluster_role(decl.name, dialect.name, decl.rules, decl.aggregate_to))
+        if decl.bound_to:
+            out.append(Binding("ClusterRoleBinding", decl.name, "", "ClusterRole", decl.name,
+                               [Subject("Group", g) for g in decl.bound_to], _origin("ClusterRoleBinding", decl.name),
+                               shipped_by=dialect.name))
+    return tuple(out)
 
 
 def antrea_shipped() -> tuple[Role | Binding, ...]:
     """The aggregation ClusterRoles of Antrea's chart (crds-rbac/clusterroles.yaml)."""
-    both = ("admin", "edit")
-    return (
-        _cluster_role("aggregate-antrea-policies-edit", "antrea",
-                      ((["crd.antrea.io"], ["clusternetworkpolicies", "networkpolicies"], _ANTREA_WRITE),), labels=both),
-        _cluster_role("aggregate-antrea-policies-view", "antrea",
-                      ((["crd.antrea.io"], ["clusternetworkpolicies", "networkpolicies"], _RO),), labels=("view",)),
-        _cluster_role("aggregate-traceflows-edit", "antrea", ((["crd.antrea.io"], ["traceflows"], _ANTREA_WRITE),),
-                      labels=both),
-        _cluster_role("aggregate-traceflows-view", "antrea", ((["crd.antrea.io"], ["traceflows"], _RO),),
-                      labels=("view",)),
-        _cluster_role("aggregate-antrea-clustergroups-edit", "antrea",
-                      ((["crd.antrea.io"], ["clustergroups"], _ANTREA_WRITE),), labels=both),
-        _cluster_role("aggregate-antrea-clustergroups-view", "antrea", ((["crd.antrea.io"], ["clustergroups"], _RO),),
-                      labels=("view",)),
-    )
-
-
-def calico_shipped() -> tuple[Role | Binding, ...]:
-    """The operator's tiered-policy passthrough role and its binding to every authenticated user."""
-    name = "calico-tiered-policy-passthrough"
-    role = _cluster_role(name, "calico", ((["projectcalico.org"], ["networkpolicies", "globalnetworkpolicies"], ["*"]),))
-    binding = Binding("ClusterRoleBinding", name, "", "ClusterRole", name, [Subject("Group", "system:authenticated")],
-                      _origin("ClusterRoleBinding", name), shipped_by="calico")
-    return role, binding
+    return _shipped(AntreaDialect)
 
 
 def assumed_for(cni: str, cni_roles: bool = True) -> tuple[Role | Binding, ...]:
-    """Everything tierwall assumes exists in a cluster running ``cni``."""
+    """Everything tierwall assumes exists in a cluster running ``cni``: Kubernetes' defaults,
+    and (unless ``cni_roles`` is off) what the CNI's native dialect declares it ships."""
     out = kubernetes_defaults()
-    if cni_roles and cni == "antrea":
-        out += antrea_shipped()
-    if cni_roles and cni == "calico":
-        out += calico_shipped()
+    native = native_dialect(cni)
+    if cni_roles and native is not None:
+        out += _shipped(native)
     return out

@@ -11,13 +11,16 @@ so a rule limited by ``resourceNames`` never grants ``create``.
 Calico's API server authorizes tiered policies itself (docs: "Configure RBAC for tiered
 policies"): a write to a projectcalico.org NetworkPolicy/GlobalNetworkPolicy in tier T needs
 ``get`` on ``tiers`` T and the verb on the pseudo resource ``tier.networkpolicies`` /
-``tier.globalnetworkpolicies`` named ``T.*`` (any policy of the tier) or ``T.<name>``.
+``tier.globalnetworkpolicies`` named ``T.*`` (any policy of the tier) or ``T.<name>``. The
+Calico dialect declares this as its ``tier_check`` (dialects/calico/resources.py);
+:func:`authorize_tiered` applies any such declaration.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..dialects.contract import TierCheck
 from .model import Binding, Rbac, Role, Rule, Subject
 
 SA_PREFIX = "system:serviceaccount:"
@@ -119,17 +122,13 @@ def authorize(rbac: Rbac, who: Identity, req: Request) -> Grant | None:
     return None
 
 
-CALICO_TIERED = {"networkpolicies": "tier.networkpolicies", "globalnetworkpolicies": "tier.globalnetworkpolicies"}
-"""Calico policy resource → the tier-scoped pseudo resource its API server checks."""
-
-
-def authorize_calico_tiered(rbac: Rbac, who: Identity, req: Request, tier: str) -> list[Grant] | None:
-    """A projectcalico.org tiered-policy request: plain RBAC (met by the passthrough role),
-    ``get`` on the tier, and the verb on ``tier.<resource>`` for ``TIER.*`` or ``TIER.<name>``.
-    Returns the grants that together allow it, or ``None``."""
+def authorize_tiered(rbac: Rbac, who: Identity, req: Request, tier: str, check: TierCheck) -> list[Grant] | None:
+    """A tiered-policy request under ``check``: plain RBAC (met by Calico's passthrough role),
+    ``get`` on the tier, and the verb on the tier-scoped pseudo resource for ``TIER.*`` or
+    ``TIER.<name>``. Returns the grants that together allow it, or ``None``."""
     plain = authorize(rbac, who, req)
-    get_tier = authorize(rbac, who, Request("get", "projectcalico.org", "tiers", name=tier))
-    pseudo = CALICO_TIERED[req.resource]
+    get_tier = authorize(rbac, who, Request("get", check.group, check.tiers, name=tier))
+    pseudo = check.pseudo[req.resource]
     scoped = None
     for name in (f"{tier}.*", f"{tier}.{req.name}" if req.name else None):
         if name is not None and scoped is None:

@@ -24,10 +24,14 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..cluster import Cluster
+from ..dialects import AntreaDialect
 from ..dialects.antrea.tiers import LEGACY_TIER_NAMES, resolve_tier_name
+from ..errors import UsageError
 
 VAP_API = "admissionregistration.k8s.io/v1"
-ANTREA_GROUPS = ("crd.antrea.io", "security.antrea.tanzu.vmware.com", "core.antrea.tanzu.vmware.com")
+ANTREA_GROUPS = AntreaDialect.api_groups
+GUARDED_CNI = AntreaDialect.profile.name
+"""Guards are generated for Antrea's tiers only (its Tier priorities are what they protect)."""
 CONTROLLERS = "system:serviceaccounts:kube-system"
 """Pods are created by the ReplicaSet/Job/... controllers running as kube-system service accounts
 (kube-controller-manager ``--use-service-account-credentials``): their templates were admitted
@@ -69,7 +73,7 @@ def protected(cluster: Cluster, threshold: int) -> tuple[list[str], set[tuple[st
     tiers = {s.name.removeprefix("tier:"): s.priority for s in cluster.model.stages if s.name.startswith("tier:")}
     open_tiers = sorted(n for n, p in tiers.items() if p >= threshold)
     ahead = []
-    for raw in cluster.objects.by_dialect.get("antrea", []):
+    for raw in cluster.objects.by_dialect.get(AntreaDialect.name, []):
         spec = raw.data.get("spec") if isinstance(raw.data.get("spec"), dict) else {}
         if raw.kind in ("ClusterGroup", "Group"):
             ahead.append(spec)
@@ -109,7 +113,14 @@ def _policy(name: str, resources, groups, operations, not_exempt: str, validatio
 
 
 def generate_guard(cluster: Cluster, admin_groups: list[str], threshold: int = 250) -> list[dict]:
-    """The ValidatingAdmissionPolicies and bindings described in the module docstring."""
+    """The ValidatingAdmissionPolicies and bindings described in the module docstring.
+
+    Raises:
+        UsageError: ``cluster`` does not run :data:`GUARDED_CNI`.
+    """
+    if cluster.model.cni != GUARDED_CNI:
+        raise UsageError(f"guard generation covers {GUARDED_CNI.capitalize()} clusters only (this one is "
+                         f"{cluster.model.cni}); Calico's tier-scoped RBAC closes tier choice there (docs/rbac.md)")
     admins = sorted(set(admin_groups) | {"system:masters"})
     not_admin = f"!request.userInfo.groups.exists(g, g in {_cel_list(admins)})"
     not_admin_or_controller = f"!request.userInfo.groups.exists(g, g in {_cel_list(admins + [CONTROLLERS])})"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..cluster import Cluster
+from ..dialects import AdminNetworkPolicyDialect, AntreaDialect, CalicoDialect, KubernetesDialect
 from ..expect import CaseResult
 from ..inventory import NAMESPACE_NAME_LABEL, Pod
 from ..load import RawObject
@@ -31,7 +32,11 @@ from .witness import Change, Witness
 
 NAME = "tierwall-witness"
 """Name of every object a witness creates."""
-ANTREA_API = "crd.antrea.io/v1beta1"
+ANTREA_API = AntreaDialect.resource("Tier").api_version
+CALICO_API = CalicoDialect.resource("NetworkPolicy").api_version
+NETWORKPOLICY_API = KubernetesDialect.resource("NetworkPolicy").api_version
+ANP_API = AdminNetworkPolicyDialect.resource("AdminNetworkPolicy").api_version
+"""The apiVersions witnesses are written in: each dialect's declared ones (resources.py)."""
 MAX_DONORS = 12
 """Label sets tried per relabelled object: enough for every distinct set in a small cluster,
 bounded so that a large one keeps the search short (docs/rbac.md states the bound)."""
@@ -266,10 +271,10 @@ def calico_tier(ctx: CaseContext) -> Iterator[Witness]:
         for direction, ns in ctx.sides():
             spec = {"tier": tier, "order": 0, "types": [direction.capitalize()], direction: [{"action": action}]}
             yield Witness("calico-tier", f"Calico NetworkPolicy in tier {tier}", [Change("create", {
-                "apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy",
+                "apiVersion": CALICO_API, "kind": "NetworkPolicy",
                 "metadata": {"name": name, "namespace": ns}, "spec": {**spec, "selector": "all()"}})])
             yield Witness("calico-tier", f"Calico GlobalNetworkPolicy in tier {tier}", [Change("create", {
-                "apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": name},
+                "apiVersion": CALICO_API, "kind": "GlobalNetworkPolicy", "metadata": {"name": name},
                 "spec": {**spec, "selector": f"projectcalico.org/namespace == '{ns}'"}})])
 
 
@@ -299,7 +304,7 @@ def networkpolicy(ctx: CaseContext) -> Iterator[Witness]:
             spec = {"podSelector": {}, "policyTypes": [kind]}
             if ctx.aim == "Allow":
                 spec[direction] = [{}]  # one empty rule: everything, every port
-            objs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            objs.append({"apiVersion": NETWORKPOLICY_API, "kind": "NetworkPolicy",
                          "metadata": {"name": f"{NAME}-{i}", "namespace": ns}, "spec": spec})
         yield Witness("networkpolicy", "Kubernetes NetworkPolicy in the pod's own namespace",
                       [Change("create", o) for o in objs])
@@ -314,7 +319,7 @@ def adminnetworkpolicy(ctx: CaseContext) -> Iterator[Witness]:
         for i, (direction, ns) in enumerate(group):
             peer = {"from": [{"namespaces": {}}]} if direction == "ingress" else \
                 {"to": [{"namespaces": {}}, {"networks": ["0.0.0.0/0", "::/0"]}]}
-            objs.append({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+            objs.append({"apiVersion": ANP_API, "kind": "AdminNetworkPolicy",
                          "metadata": {"name": f"{NAME}-{i}"},
                          "spec": {"priority": 0,
                                   "subject": {"namespaces": {"matchLabels": {NAMESPACE_NAME_LABEL: ns}}},

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..cluster import Cluster
+from ..dialects import tier_check_for
 from ..errors import Diagnostics, InputError, UsageError
 from ..expect import CaseResult, CheckReport, run_cases
-from .evaluate import CALICO_TIERED, Grant, Identity, authorize, authorize_calico_tiered
+from .evaluate import Grant, Identity, authorize, authorize_tiered
 from .guard import Guard, admit
 from .model import Rbac
 from .routes import ROUTES, CaseContext
@@ -88,9 +89,10 @@ def authorize_change(rbac: Rbac, who: Identity, change: Change) -> Grant | list[
     for verb in verbs:
         req = change.request()
         req = type(req)(verb, req.group, req.resource, req.namespace, req.name, req.subresource)
-        if change.group == "projectcalico.org" and change.resource in CALICO_TIERED:
-            tier = str((change.obj.get("spec") or {}).get("tier") or "default")
-            grants = authorize_calico_tiered(rbac, who, req, tier)
+        check = tier_check_for(change.group, change.resource)
+        if check is not None:
+            tier = str((change.obj.get("spec") or {}).get("tier") or check.default_tier)
+            grants = authorize_tiered(rbac, who, req, tier, check)
             if grants:
                 return grants
         else:

@@ -1,7 +1,8 @@
 """What decides traffic, as API writes: the objects ``who-can`` asks RBAC about.
 
 Per tier, per dialect and per namespace: the policy objects that land in the tier, the Tier
-object itself, the groups rules reference, and what selectors read — namespaces' labels
+object itself, the groups rules reference (each dialect declares these in its
+``resources.py``: ``write_targets``), and what selectors read — namespaces' labels
 (``patch namespaces``), pods' labels (``create``/``patch`` pods, and every workload
 controller whose template becomes pods), and the Services that ``toServices`` or a group's
 ``serviceReference`` names. Each target is one API resource; tier choice inside an Antrea
@@ -13,12 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..cluster import Cluster
-from .evaluate import CALICO_TIERED, Grant, Identity, Request, authorize, authorize_calico_tiered
+from ..dialects import dialects_for, tier_check_for
+from ..dialects.contract import EXISTING, WRITE_VERBS
+from .evaluate import Grant, Identity, Request, authorize, authorize_tiered
 from .model import Rbac, Subject
-
-WRITE_VERBS = ("create", "update", "patch", "delete")
-
-EXISTING = ("update", "patch", "delete")
 
 WORKLOADS = (("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
              ("batch", "jobs"), ("batch", "cronjobs"), ("", "replicationcontrollers"))
@@ -38,8 +37,8 @@ class Target:
     name: str = ""
     tier: str = ""
     """The tier the write lands in (policies) or is (Tier objects); '' when not tied to one."""
-    calico_tier: str = ""
-    """Set for projectcalico.org tiered policies: authorization goes through the tier check."""
+    tier_checked: bool = False
+    """The API server also authorizes the write by its tier (Calico's, :class:`TierCheck`)."""
     verbs: tuple[str, ...] = WRITE_VERBS
     """The writes that matter: an existing object (a Tier, a Namespace) is not created again;
     a new Tier only matters by being created."""
@@ -49,8 +48,9 @@ class Target:
 
     def allowed(self, rbac: Rbac, who: Identity, verb: str) -> list[Grant] | None:
         req = self.request(verb)
-        if self.calico_tier:
-            return authorize_calico_tiered(rbac, who, req, self.calico_tier)
+        check = tier_check_for(self.group, self.resource) if self.tier_checked else None
+        if check is not None:
+            return authorize_tiered(rbac, who, req, self.tier, check)
         grant = authorize(rbac, who, req)
         return [grant] if grant else None
 
@@ -68,37 +68,8 @@ def targets(cluster: Cluster) -> list[Target]:
     tiers = [s.name.removeprefix("tier:") for s in sorted(cluster.model.stages, key=lambda s: s.priority)
              if s.name.startswith("tier:")]
     namespaces = sorted(cluster.inventory.namespaces)
-    out: list[Target] = []
-    cni = cluster.model.cni
-    if cni == "antrea":
-        g = "crd.antrea.io"
-        for tier in tiers:
-            out.append(Target("antrea", f"Tier {tier}", g, "tiers", name=tier, tier=tier, verbs=EXISTING))
-            out.append(Target("antrea", f"ClusterNetworkPolicy in tier {tier}", g, "clusternetworkpolicies", tier=tier))
-            out += [Target("antrea", f"NetworkPolicy in tier {tier}", g, "networkpolicies", ns, tier=tier)
-                    for ns in namespaces]
-        out.append(Target("antrea", "new Tier (any priority, e.g. ahead of every tier)", g, "tiers", verbs=("create",)))
-        out.append(Target("antrea", "ClusterGroup", g, "clustergroups"))
-        out += [Target("antrea", "Group", g, "groups", ns) for ns in namespaces]
-    elif cni == "calico":
-        g = "projectcalico.org"
-        for tier in tiers:
-            out.append(Target("calico", f"Tier {tier}", g, "tiers", name=tier, tier=tier, verbs=EXISTING))
-            out.append(Target("calico", f"GlobalNetworkPolicy in tier {tier}", g, "globalnetworkpolicies", tier=tier,
-                              calico_tier=tier))
-            out += [Target("calico", f"NetworkPolicy in tier {tier}", g, "networkpolicies", ns, tier=tier,
-                           calico_tier=tier) for ns in namespaces]
-        out.append(Target("calico", "new Tier (any order)", g, "tiers", verbs=("create",)))
-        out.append(Target("calico", "GlobalNetworkSet", g, "globalnetworksets"))
-        out += [Target("calico", "NetworkSet", g, "networksets", ns) for ns in namespaces]
-        out.append(Target("calico", "policies through the CRDs directly (bypasses the tier check)",
-                          "crd.projectcalico.org", "globalnetworkpolicies"))
-        out += [Target("calico", "NetworkPolicy through the CRD directly (bypasses the tier check)",
-                       "crd.projectcalico.org", "networkpolicies", ns) for ns in namespaces]
-    out += [Target("kubernetes", "NetworkPolicy", "networking.k8s.io", "networkpolicies", ns) for ns in namespaces]
-    out.append(Target("adminnetpol", "AdminNetworkPolicy", "policy.networking.k8s.io", "adminnetworkpolicies"))
-    out.append(Target("adminnetpol", "BaselineAdminNetworkPolicy", "policy.networking.k8s.io",
-                      "baselineadminnetworkpolicies", name="default"))
+    out = [Target(d.name, t.what, t.group, t.resource, t.namespace, t.name, t.tier, t.tier_checked, t.verbs)
+           for d in dialects_for(cluster.model.cni) for t in d.write_targets(tiers, namespaces)]
     for ns in namespaces:
         out.append(Target("identity", f"labels of Namespace {ns}", "", "namespaces", ns, name=ns, verbs=("update", "patch")))
         out.append(Target("identity", "pod labels (Pods)", "", "pods", ns))
@@ -151,4 +122,4 @@ def who_can_write(rbac: Rbac, items: list[Target], subjects: list[Subject] | Non
     return out
 
 
-__all__ = ["Answer", "CALICO_TIERED", "Target", "WRITE_VERBS", "referenced_services", "targets", "who_can_write"]
+__all__ = ["Answer", "EXISTING", "Target", "WRITE_VERBS", "referenced_services", "targets", "who_can_write"]

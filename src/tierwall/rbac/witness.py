@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..cluster import Cluster, load_cluster
+from ..dialects import resource_names
 from ..errors import Diagnostics
 from ..load import RawObject, load_text
 from .evaluate import Request
@@ -23,20 +24,10 @@ RESOURCES = {
     ("apps", "Deployment"): "deployments", ("apps", "ReplicaSet"): "replicasets",
     ("apps", "StatefulSet"): "statefulsets", ("apps", "DaemonSet"): "daemonsets",
     ("batch", "Job"): "jobs", ("batch", "CronJob"): "cronjobs",
-    ("networking.k8s.io", "NetworkPolicy"): "networkpolicies",
-    ("policy.networking.k8s.io", "AdminNetworkPolicy"): "adminnetworkpolicies",
-    ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"): "baselineadminnetworkpolicies",
-    ("policy.networking.k8s.io", "ClusterNetworkPolicy"): "clusternetworkpolicies",
-    ("projectcalico.org", "Tier"): "tiers", ("projectcalico.org", "NetworkPolicy"): "networkpolicies",
-    ("projectcalico.org", "GlobalNetworkPolicy"): "globalnetworkpolicies",
-    ("projectcalico.org", "NetworkSet"): "networksets", ("projectcalico.org", "GlobalNetworkSet"): "globalnetworksets",
+    **resource_names(),
 }
-"""(API group, kind) → the resource RBAC and admission see. Antrea's kinds are added below for
-each of its API groups; Calico's CRD group mirrors projectcalico.org."""
-for _g in ("crd.antrea.io", "security.antrea.tanzu.vmware.com", "core.antrea.tanzu.vmware.com"):
-    RESOURCES.update({(_g, "ClusterNetworkPolicy"): "clusternetworkpolicies", (_g, "NetworkPolicy"): "networkpolicies",
-                      (_g, "Tier"): "tiers", (_g, "ClusterGroup"): "clustergroups", (_g, "Group"): "groups"})
-RESOURCES.update({("crd.projectcalico.org", k): v for (g, k), v in list(RESOURCES.items()) if g == "projectcalico.org"})
+"""(API group, kind) → the resource RBAC and admission see: the core kinds whose labels pods
+get, and every dialect's declared resources (``dialects/<name>/resources.py``)."""
 
 WITNESS_FILE = "<witness>"
 """The file name a witness's objects carry in origins, traces and diagnostics."""

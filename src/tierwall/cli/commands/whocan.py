@@ -7,6 +7,7 @@ import sys
 import click
 from rich.table import Table
 
+from ...dialects import write_target_dialects
 from ...errors import Diagnostics, UsageError
 from ...render import render_diagnostics, render_json
 from ..common import EXIT_OK, handle_errors, input_options, load, stderr, stdout
@@ -45,7 +46,7 @@ def parse_request(verb: str, resource: str, namespace: str | None, subresource: 
 @input_options
 @click.option("-n", "--namespace", default=None, help="Only targets in this namespace (and cluster-scoped ones).")
 @click.option("--tier", default=None, help="Only targets that land in this tier.")
-@click.option("--dialect", type=click.Choice(["antrea", "calico", "kubernetes", "adminnetpol", "identity"]),
+@click.option("--dialect", type=click.Choice([*write_target_dialects(), "identity"]),
               default=None, help="Only this dialect's objects (identity: namespace/pod labels, Services).")
 @click.option("--subject", "subjects", multiple=True, metavar="KIND/NAME",
               help="Ask about these subjects only (Group/NAME, User/NAME, ServiceAccount/NS/NAME). Repeatable.")

@@ -7,6 +7,7 @@ from ...load import RawObject
 from ...model import Policy, Stage
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered, spec_of
 from .lower import GROUP, lower_admin_policy
+from .resources import ALSO_SERVED, RESOURCES, write_targets
 
 PRIORITY = Column("PRIORITY", lambda p, raw: p.ref.priority)
 
@@ -16,6 +17,9 @@ class AdminNetworkPolicyDialect(Dialect):
     api_groups = (GROUP,)
     validation_code = "TW114"
     lint_codes = frozenset({"TW256"})  # equal priorities: upstream leaves the order undefined
+    resources = RESOURCES
+    also_served = ALSO_SERVED
+    write_targets = staticmethod(write_targets)
     get_kinds = (
         GetKind("anp", "AdminNetworkPolicy", ("anps", "adminnetworkpolicies"), ("AdminNetworkPolicy",),
                 ("AdminNetworkPolicy",), columns=(PRIORITY, AGE)),

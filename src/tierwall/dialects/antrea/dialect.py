@@ -10,15 +10,10 @@ from .groups import GroupIndex, parse_group
 from .lower import lower_antrea_policy
 from .peers import Context
 from .profile import CNP_ADMIN, PROFILE
+from .resources import ALSO_SERVED, RESOURCES, SHIPPED_ROLES, VERSIONS, write_targets
 from .tiers import lower_tiers
 
-VERSIONS = {
-    "crd.antrea.io": {"v1alpha1", "v1alpha2", "v1alpha3", "v1beta1"},
-    "security.antrea.tanzu.vmware.com": {"v1alpha1"},
-    "core.antrea.tanzu.vmware.com": {"v1alpha2"},
-}
-"""Every API group/version of Antrea policy CRDs that users still have manifests for."""
-KINDS = ("ClusterNetworkPolicy", "NetworkPolicy", "Tier", "ClusterGroup", "Group")
+KINDS = tuple(r.kind for r in RESOURCES)
 
 
 def written_tier(policy: Policy, raw: RawObject | None) -> str:
@@ -57,6 +52,10 @@ class AntreaDialect(Dialect):
     profile = PROFILE
     validation_code = "TW112"
     lint_codes = frozenset({"TW256"})  # equal priorities: upstream leaves the order undefined
+    resources = RESOURCES
+    also_served = ALSO_SERVED
+    shipped_roles = SHIPPED_ROLES
+    write_targets = staticmethod(write_targets)
     get_kinds = (
         GetKind("acnp", "ClusterNetworkPolicy", ("acnps", "clusternetworkpolicies"), ("ClusterNetworkPolicy",),
                 ("ClusterNetworkPolicy",), columns=POLICY_COLUMNS),

@@ -8,9 +8,9 @@ from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered
 from .labels import effective_labels
 from .lower import POLICY_KINDS, SET_KINDS, STAGED_KINDS, lower_calico_policy, lower_network_set
 from .profile import PROFILE
+from .resources import ALSO_SERVED, GROUPS, RESOURCES, SHIPPED_ROLES, TIER_CHECK, write_targets
 from .tiers import lower_tiers
 
-GROUPS = ("projectcalico.org", "crd.projectcalico.org")
 NOT_MODELLED = {"HostEndpoint": "host endpoints (node interfaces) are not modelled; their policies are ignored"}
 POLICY_COLUMNS = (Column("TIER", lambda p, raw: p.ref.tier), Column("ORDER", lambda p, raw: p.ref.priority or "<none>"),
                   AGE)
@@ -23,6 +23,11 @@ class CalicoDialect(Dialect):
     validation_code = "TW113"
     label_view = staticmethod(effective_labels)
     lint_codes = frozenset({"TW257"})  # selectors testing labels only namespaces carry
+    resources = RESOURCES
+    also_served = ALSO_SERVED
+    shipped_roles = SHIPPED_ROLES
+    tier_check = TIER_CHECK
+    write_targets = staticmethod(write_targets)
     get_kinds = (
         GetKind("gnp", "GlobalNetworkPolicy", ("gnps", "globalnetworkpolicies"), ("GlobalNetworkPolicy",),
                 ("GlobalNetworkPolicy",), columns=POLICY_COLUMNS),

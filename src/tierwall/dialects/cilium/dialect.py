@@ -8,6 +8,7 @@ from ...model import Direction, Policy
 from ..contract import AGE, DESIRED_NODES, Column, Dialect, GetKind, LowerContext, Lowered
 from .lower import CLUSTERWIDE, GROUP, KINDS, NAMESPACED, lower_policies
 from .profile import PROFILE
+from .resources import ALSO_SERVED, RESOURCES
 
 
 def default_deny(policy: Policy, raw: RawObject | None) -> str:
@@ -24,6 +25,8 @@ class CiliumDialect(Dialect):
     kinds = KINDS
     profile = PROFILE
     validation_code = "TW117"
+    resources = RESOURCES
+    also_served = ALSO_SERVED
     get_kinds = (
         GetKind("ciliumnetworkpolicies", "CiliumNetworkPolicy", ("ciliumnetworkpolicy", "cilnp"), (NAMESPACED,),
                 (NAMESPACED,), namespaced=True, columns=POLICY_COLUMNS),

@@ -8,6 +8,7 @@ from ...load import RawObject
 from ...model import Policy, Priority
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered, selector_text, spec_of
 from .lower import GROUP, KIND, lower_network_policy
+from .resources import ALSO_SERVED, RESOURCES, write_targets
 
 
 class KubernetesDialect(Dialect):
@@ -16,6 +17,9 @@ class KubernetesDialect(Dialect):
     kinds = (KIND,)
     validation_code = "TW111"
     lint_codes = frozenset({"TW253"})  # a NetworkPolicy whose flows earlier tiers all decide
+    resources = RESOURCES
+    also_served = ALSO_SERVED
+    write_targets = staticmethod(write_targets)
     get_kinds = (GetKind("networkpolicies", "NetworkPolicy", ("netpol", "networkpolicy", "np"), (KIND,), (KIND,),
                          namespaced=True,
                          columns=(Column("POD-SELECTOR", lambda p, raw: selector_text(spec_of(raw).get("podSelector"))),
