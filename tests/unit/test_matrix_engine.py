@@ -75,3 +75,29 @@ def test_legend_says_which_cells_rest_on_an_invented_address():
     assert any("invented address" in n and "a/new" in n and "NetworkPolicy/a/to-pods" in n for n in said), said
     objs[-1]["spec"]["egress"][0]["to"][0]["ipBlock"]["cidr"] = "192.168.0.0/16"
     assert not any("invented" in n for n in notes(compute_matrix(build(objs).compiled)))
+
+
+def test_port_classes_match_a_brute_force_cut_of_overlapping_ranges():
+    """The sweep that finds which segments some rule mentions (linear in mentions, was a scan of
+    every mention per segment) agrees with checking every port of a small space one by one."""
+    import random
+
+    from tierwall.engine.portclasses import MAX_PORT, default_port_classes
+    rnd = random.Random(7)
+    for _ in range(30):
+        objs = [namespace("a"), pod("a", "p", "10.0.0.1")]
+        mentioned = set()
+        ports = []
+        for _ in range(rnd.randint(1, 8)):
+            start = rnd.choice([1, 2, 50, 80, 81, 100, 1000, MAX_PORT - 1, MAX_PORT])
+            end = min(MAX_PORT, start + rnd.choice([0, 0, 1, 5, 30, 2000]))
+            ports.append({"port": start, "endPort": end} if end > start else {"port": start})
+            mentioned.update(range(start, end + 1))
+        objs.append(_np("r", "a", {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"ports": ports}]}))
+        classes = [c for c in default_port_classes(build(objs).compiled.model, build(objs).compiled.inv)
+                   if c.protocol == "TCP"]
+        named = {p for c in classes if c.label != "TCP/other" for lo, hi in c.ranges for p in range(lo, hi + 1)}
+        assert named == mentioned
+        other = [c for c in classes if c.label == "TCP/other"]
+        rest = {p for c in other for lo, hi in c.ranges for p in range(lo, hi + 1)}
+        assert rest == set(range(1, MAX_PORT + 1)) - mentioned

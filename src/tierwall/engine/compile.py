@@ -78,6 +78,7 @@ class CompiledCluster:
         self._expr_bits: dict[LabelExpression, int] = {}
         self._expr_sets: dict[LabelExpression, tuple[AddressSet, ...]] = {}
         self._plans: dict[tuple[int, Direction], tuple[StagePlan, ...]] = {}
+        self._plan_intern: dict[tuple, tuple[StagePlan, ...]] = {}
         self._applied: dict[tuple, int] = {}
         self._by_pod: list[dict] | None = None
         self.rules_by_stage: dict[str, list[Rule]] = {s.name: [] for s in model.stages}
@@ -218,16 +219,21 @@ class CompiledCluster:
                         self._by_pod[i].setdefault((stage.name, direction, "isolating"), []).append(policy)
 
     def plan(self, pod: Pod, direction: Direction) -> tuple[StagePlan, ...]:
-        """The stages, each with the rules that apply at ``pod`` for ``direction``, in order."""
+        """The stages, each with the rules that apply at ``pod`` for ``direction``, in order.
+        Pods with the same rules get the same (identical) tuple, so ``id(plan)`` names a plan."""
         key = (pod.index, direction)
         plan = self._plans.get(key)
         if plan is None:
             if self._by_pod is None:
                 self._index()
             mine = self._by_pod[pod.index]
-            plan = tuple(StagePlan(stage, tuple(mine.get((stage.name, direction, "rules"), ())),
-                                   tuple(mine.get((stage.name, direction, "isolating"), ())))
-                         for stage in self.model.stages)
+            parts = tuple((tuple(mine.get((stage.name, direction, "rules"), ())),
+                           tuple(mine.get((stage.name, direction, "isolating"), ()))) for stage in self.model.stages)
+            content = (direction, tuple((tuple(map(id, r)), tuple(map(id, i))) for r, i in parts))
+            plan = self._plan_intern.get(content)
+            if plan is None:  # pods with the same rules share one plan object (its id is a key)
+                plan = self._plan_intern[content] = tuple(
+                    StagePlan(stage, r, i) for stage, (r, i) in zip(self.model.stages, parts))
             self._plans[key] = plan
         return plan
 

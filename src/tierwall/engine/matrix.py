@@ -402,6 +402,15 @@ class _PortAxis:
         self.protocol = np.array([pc.protocol for pc in ports])
         self.port = np.array([pc.port if pc.port is not None else -1 for pc in ports], dtype=np.int64)
         self.icmp = self.protocol == "ICMP"
+        self.n = len(ports)
+        self.of_protocol: dict[str, np.ndarray] = {p: self.protocol == p for p in set(self.protocol.tolist())}
+        self.by_port: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        """protocol → (representative ports sorted, their class indexes): a range is two
+        binary searches, not a comparison over every class (one policy may name 10,000 ports)."""
+        for proto in self.of_protocol:
+            idx = np.flatnonzero(self.of_protocol[proto] & (self.port >= 0))
+            order = np.argsort(self.port[idx], kind="stable")
+            self.by_port[proto] = (self.port[idx][order], idx[order])
         self.lookup: dict[str, np.ndarray] = {}
         for a, pc in enumerate(ports):  # single-port classes, for named ports resolved to numbers
             if pc.port is not None and pc.ranges == ((pc.port, pc.port),) or pc.port is not None and not pc.ranges:
@@ -412,14 +421,24 @@ class _PortAxis:
         """Port classes a numbered (not named) entry matches; ``None`` for a named one."""
         if pm.named:
             return None
-        proto = ~self.icmp if pm.protocol is None else self.protocol == pm.protocol
+        if pm.protocol is None:
+            proto = ~self.icmp
+        else:
+            proto = self.of_protocol.get(pm.protocol)
+            if proto is None:
+                return np.zeros(self.n, bool)
         if pm.protocol == "ICMP":
             ok = (pm.icmp_type is None or pm.icmp_type == 8) and (pm.icmp_code is None or pm.icmp_code == 0)
             return proto & ok
         if pm.port is None:
             return proto
         end = pm.end_port if pm.end_port is not None else pm.port
-        return proto & (self.port >= pm.port) & (self.port <= end)
+        out = np.zeros(self.n, bool)
+        for p in ([pm.protocol] if pm.protocol is not None else [p for p in self.by_port if p != "ICMP"]):
+            ports, idx = self.by_port.get(p, (None, None))
+            if ports is not None:
+                out[idx[np.searchsorted(ports, pm.port, "left"):np.searchsorted(ports, end, "right")]] = True
+        return out
 
     def named(self, nums: np.ndarray, protocol: str) -> np.ndarray:
         """(len(nums), classes) bools: the single-port class of each number (none for 0)."""
@@ -498,19 +517,27 @@ class _Walker:
         self.port_cache: dict = {}
         self.relative: dict[int, tuple[bool, bool]] = {}
         self.named: dict[int, list[PortMatch]] = {}
+        self.plan_info: dict[int, tuple] = {}
         self.axis = _PortAxis(ports)
 
-    # peers: (yes, maybe) as (classes, 1) uint64 all-ones / zero words; maybe None when empty
-    def peers(self, rule: Rule, subject_ns: str, subject_node: str = ""):
-        if rule.peers is None:
-            return self.ones[:, None], None
+    def peer_flags(self, rule: Rule) -> tuple[bool, bool]:
+        """Whether the rule's peers depend on the subject's namespace / node."""
         flags = self.relative.get(id(rule.peers))
         if flags is None:
             flags = self.relative[id(rule.peers)] = (
                 any(isinstance(p, PodPeer) and p.namespaces.relative or isinstance(p, GroupPeer) for p in rule.peers),
                 any(_node_relative(p) for p in rule.peers))
-        relative, node_relative = flags
-        key = (id(rule.peers), subject_ns if relative else None, subject_node if node_relative else None)
+        return flags
+
+    def _peer_key(self, rule: Rule, subject_ns: str, subject_node: str) -> tuple:
+        relative, node_relative = self.peer_flags(rule)
+        return (id(rule.peers), subject_ns if relative else None, subject_node if node_relative else None)
+
+    # peers: (yes, maybe) as (classes, 1) uint64 all-ones / zero words; maybe None when empty
+    def peers(self, rule: Rule, subject_ns: str, subject_node: str = ""):
+        if rule.peers is None:
+            return self.ones[:, None], None
+        key = self._peer_key(rule, subject_ns, subject_node)
         hit = self.peer_cache.get(key)
         if hit is None:
             py = np.zeros(len(self.vec.endpoints), bool)
@@ -522,6 +549,62 @@ class _Walker:
             hit = (np.where(py, self.ones, 0)[:, None], np.where(pm, self.ones, 0)[:, None] if pm.any() else None)
             self.peer_cache[key] = hit
         return hit
+
+    def remote_codes(self, rule: Rule, local: Endpoint, direction: Direction) -> tuple[np.ndarray, int] | None:
+        """Per remote class, a small code that is equal for remote classes this rule treats
+        alike (same peer membership, same port bits), and the number of codes; ``None`` when
+        the rule treats every remote class alike. Remote classes equal under every rule of a
+        plan get equal rows, so the walk runs once per such group (:meth:`groups`)."""
+        if rule.entities or rule.l4 is not None:
+            return np.arange(self.n_c), self.n_c  # scalar rules: no grouping
+        peer = None
+        if rule.peers is not None:
+            key = ("codes",) + self._peer_key(rule, local.pod.namespace, local.node_name)
+            peer = self.peer_cache.get(key)
+            if peer is None:
+                py, pm = self.peers(rule, local.pod.namespace, local.node_name)
+                code = (py[:, 0] & np.uint64(1)).astype(np.int64)
+                if pm is not None:
+                    code += 2 * (pm[:, 0] & np.uint64(1)).astype(np.int64)
+                peer = self.peer_cache[key] = (code, 3) if code.min() != code.max() else None
+        port = None
+        if rule.ports is not None:
+            qy, qm = self.port_bits(rule, local, direction)
+            if qy.shape[0] > 1:
+                key = ("codes", id(qy))
+                port = self.port_cache.get(key)
+                if port is None:
+                    both = qy if qm is None else np.concatenate([qy, qm], axis=1)
+                    _, inverse = np.unique(both, axis=0, return_inverse=True)
+                    inverse = inverse.reshape(-1).astype(np.int64)
+                    port = self.port_cache[key] = (inverse, int(inverse.max()) + 1, qy)  # keep qy alive: id key
+                port = port[:2]
+        if peer is None:
+            return port
+        if port is None:
+            return peer
+        return peer[0] * port[1] + port[0], 3 * port[1]
+
+    def groups(self, rules: list[Rule], local: Endpoint, direction: Direction) -> tuple[np.ndarray, np.ndarray]:
+        """(first, inverse): one representative remote class per group of remote classes that
+        every rule of ``rules`` treats alike, and each remote class's group."""
+        code = np.zeros(self.n_c, np.int64)
+        radix = 1
+        for rule in rules:
+            got = self.remote_codes(rule, local, direction)
+            if got is None:
+                continue
+            c, base = got
+            if base >= self.n_c:  # as fine as the classes themselves
+                return np.arange(self.n_c), np.arange(self.n_c)
+            if radix * base >= 1 << 62:
+                _, code = np.unique(code, return_inverse=True)
+                code = code.reshape(-1).astype(np.int64)
+                radix = int(code.max()) + 1
+            code = code * base + c
+            radix *= base
+        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
 
     # ports: (yes, maybe) as (1 or classes, words) uint64; maybe None when empty
     def port_bits(self, rule: Rule, local: Endpoint, direction: Direction):
@@ -566,35 +649,71 @@ class _Walker:
         maybe &= ~yes
         return pack(yes, self.n_w), pack(maybe, self.n_w) if maybe.any() else None
 
-    def rule_bits(self, rule: Rule, local: Endpoint, direction: Direction):
-        """(yes, maybe) of one rule over (remote classes, words); maybe may be None."""
+    def rule_bits(self, rule: Rule, local: Endpoint, direction: Direction, rows: np.ndarray):
+        """(yes, maybe) of one rule over (the remote classes ``rows``, words); maybe may be None."""
+        n = len(rows)
         if rule.entities or rule.l4 is not None:
-            y, m = _scalar_rule(self.cc, rule, local, self.remotes, self.ports, direction)
+            y, m = _scalar_rule(self.cc, rule, local, [self.remotes[r] for r in rows], self.ports, direction)
             return pack(y, self.n_w), pack(m, self.n_w)
         py, pm = self.peers(rule, local.pod.namespace, local.node_name)
         qy, qm = self.port_bits(rule, local, direction)
+        py = py[rows] if py.shape[0] > 1 else py
+        pm = pm[rows] if pm is not None and pm.shape[0] > 1 else pm
+        if qy.shape[0] > 1:
+            qy = qy[rows]
+            qm = qm[rows] if qm is not None else None
         yes = py & qy
         if pm is None and qm is None:
-            return (np.broadcast_to(yes, (self.n_c, self.n_w)) if yes.shape[0] == 1 else yes), None
+            return (np.broadcast_to(yes, (n, self.n_w)) if yes.shape[0] == 1 else yes), None
         maybe = (py | (pm if pm is not None else 0)) & (qy | (qm if qm is not None else 0)) & ~yes
-        return np.broadcast_to(yes, (self.n_c, self.n_w)), np.broadcast_to(maybe, (self.n_c, self.n_w))
+        return np.broadcast_to(yes, (n, self.n_w)), np.broadcast_to(maybe, (n, self.n_w))
 
-    def walk(self, local: Endpoint, direction: Direction) -> np.ndarray:
-        """(remote classes, PLANES, words) verdict planes of ``local`` for ``direction``."""
-        planes = np.zeros((self.n_c, PLANES, self.n_w), np.uint64)
-        active = np.broadcast_to(self.full, (self.n_c, self.n_w)).copy()
+    def subject_key(self, local: Endpoint, direction: Direction, klass: int) -> tuple:
+        """What a walk depends on besides the shared caches: the plan, and the subject's
+        namespace / node / named ports / class only where a rule of the plan looks at them.
+        Subjects with equal keys get equal walks (most classes differ only as remotes)."""
+        plan = self.cc.plan(local.pod, direction)
+        info = self.plan_info.get(id(plan))
+        if info is None:
+            relative = node_relative = scalar = False
+            named: list[PortMatch] = []
+            for sp in plan:
+                for rule in sp.rules:
+                    if rule.peers is not None:
+                        r, nr = self.peer_flags(rule)
+                        relative, node_relative = relative or r, node_relative or nr
+                    scalar = scalar or bool(rule.entities) or rule.l4 is not None
+                    if direction is Direction.INGRESS:
+                        named.extend(pm for pm in rule.ports or () if pm.named)
+            info = self.plan_info[id(plan)] = (relative, node_relative, scalar, tuple(dict.fromkeys(named)))
+        relative, node_relative, scalar, named = info
+        pod = local.pod
+        return (id(plan), direction, pod.namespace if relative else None, local.node_name if node_relative else None,
+                klass if scalar else None,
+                tuple(pod.named_port(pm.named, pm.protocol or p) for pm in named for p in ("TCP", "UDP", "SCTP")))
+
+    def walk(self, local: Endpoint, direction: Direction) -> tuple[np.ndarray, np.ndarray, set]:
+        """(groups, PLANES, words) verdict planes of ``local`` for ``direction``, one row per
+        group of remote classes the plan treats alike; each remote class's group; and the
+        (stage, direction) pairs some flow reached (for the tracker)."""
+        plan = self.cc.plan(local.pod, direction)
+        rules = [rule for sp in plan for rule in sp.rules if rule.action is not Action.LOG]
+        rows, inverse = self.groups(rules, local, direction)
+        n = len(rows)
+        planes = np.zeros((n, PLANES, self.n_w), np.uint64)
+        active = np.broadcast_to(self.full, (n, self.n_w)).copy()
         jumps: dict[int, np.ndarray] = {}
         tracker = self.tracker
-        owner = np.zeros((self.n_c, self.n_a), np.int64) if tracker is not None else None
-        plan = self.cc.plan(local.pod, direction)
+        owner = np.zeros((n, self.n_a), np.int64) if tracker is not None else None
         stage_at = {sp.stage.name: i for i, sp in enumerate(plan)}
+        reached: set[tuple[str, Direction]] = set()
         for index, sp in enumerate(plan):
             stage = sp.stage
             woken = jumps.pop(index, None)
             if woken is not None:
                 active |= woken
             if tracker is not None and active.any():
-                tracker.reached.setdefault((stage.name, direction), set()).add(local.pod.index)
+                reached.add((stage.name, direction))
             if stage.default_verdict is not None:
                 planes[:, ALLOW_PLANE] |= active
                 active[:] = 0
@@ -604,7 +723,7 @@ class _Walker:
                     break
                 if rule.action is Action.LOG:
                     continue
-                yes, maybe = self.rule_bits(rule, local, direction)
+                yes, maybe = self.rule_bits(rule, local, direction, rows)
                 if rule.undecidable:
                     maybe, yes = (yes if maybe is None else maybe | yes), np.zeros_like(yes)
                 unknown = None
@@ -629,7 +748,7 @@ class _Walker:
                     r, c = set_bits(active, self.n_a)
                     owner[r, c] = -(index + 1)  # isolation / end of tier at this stage
                 active[:] = 0
-        return planes
+        return planes, inverse, reached
 
 
 def _combine(egress: np.ndarray, ingress: np.ndarray) -> np.ndarray:
@@ -677,27 +796,54 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     eg_ids = np.empty((n_c, n_c), np.int32)  # [source class, destination class]
     in_ids = np.empty((n_c, n_c), np.int32)  # [destination class, source class]
     default = None
+    done: dict[tuple, tuple[np.ndarray, set]] = {}  # subject key → (row ids, stages reached)
     for c, rep in enumerate(reps):
         local = endpoints[rep]
         if local.is_pod:
-            eg_ids[c] = eg_rows.add(walker.walk(local, Direction.EGRESS))
-            in_ids[c] = in_rows.add(walker.walk(local, Direction.INGRESS))
+            for direction, rows, ids in ((Direction.EGRESS, eg_rows, eg_ids), (Direction.INGRESS, in_rows, in_ids)):
+                key = walker.subject_key(local, direction, c)
+                hit = done.get(key)
+                if hit is None:
+                    planes, inverse, reached = walker.walk(local, direction)
+                    hit = done[key] = (rows.add(planes)[inverse], reached)
+                if tracker is not None:
+                    for k in hit[1]:
+                        tracker.reached.setdefault(k, set()).add(local.pod.index)
+                ids[c] = hit[0]
         else:  # no policy applies at a non-pod endpoint
             if default is None:
                 default = (eg_rows.add(allow_all)[0], in_rows.add(allow_all)[0])
             eg_ids[c], in_ids[c] = default
         if progress is not None:
             progress(c + 1, n_c)
+    del done
     eg_table, in_table = eg_rows.table(), in_rows.table()
-    pair = eg_ids.astype(np.int64) * max(1, len(in_table)) + in_ids.T
+    n_in = max(1, len(in_table))
+    pair = eg_ids.astype(np.int64) * n_in + in_ids.T
     del eg_ids, in_ids
-    distinct, inverse = np.unique(pair, return_inverse=True)
+    distinct, inverse = _distinct(pair, max(1, len(eg_table)) * n_in)
     final = Interner(n_w)
-    ids = final.add(_combine(eg_table[distinct // max(1, len(in_table))], in_table[distinct % max(1, len(in_table))]))
-    cells = ids[inverse.reshape(-1)].reshape(n_c, n_c).astype(np.int32)
+    ids = final.add(_combine(eg_table[distinct // n_in], in_table[distinct % n_in]))
+    cells = ids[inverse].reshape(n_c, n_c).astype(np.int32)
     result = MatrixResult(cc, endpoints, ports, klass, reps, cells, final.table(), names=names)
     _overrides(result)
     return result
+
+
+def _distinct(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for non-negative ints below ``bound``: by a
+    presence table (linear) when the bound is small, by sorting otherwise. The class matrix
+    has classes² pairs but few distinct (egress row, ingress row) combinations."""
+    flat = values.reshape(-1)
+    if bound <= 1 << 26:
+        present = np.zeros(bound, bool)
+        present[flat] = True
+        distinct = np.flatnonzero(present)
+        lookup = np.zeros(bound, np.int32)
+        lookup[distinct] = np.arange(len(distinct), dtype=np.int32)
+        return distinct, lookup[flat]
+    distinct, inverse = np.unique(flat, return_inverse=True)
+    return distinct, inverse.reshape(-1)
 
 
 def _overrides(result: MatrixResult) -> None:

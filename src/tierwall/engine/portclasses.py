@@ -9,6 +9,7 @@ same verdict from every rule, so one representative port per class decides the c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 from ..errors import UsageError
 from ..model import L4_PROTOCOLS, Model, PortMatch
@@ -104,11 +105,18 @@ def default_port_classes(model: Model, inv: Inventory, *others: tuple[Model, Inv
             cuts.add(start)
             cuts.add(end + 1)
         points = sorted(c for c in cuts if 1 <= c <= MAX_PORT + 1)
-        covered = sorted(set(mentions[proto]))
+        at = {p: i for i, p in enumerate(points)}
+        depth = [0] * len(points)  # per segment: how many mentioned ranges cover it (a sweep)
+        for start, end in set(mentions[proto]):
+            start, end = max(start, 1), min(end, MAX_PORT)
+            if start <= end:
+                depth[at[start]] += 1
+                depth[at[end + 1]] -= 1
+        covered = list(accumulate(depth))
         rest: list[tuple[int, int]] = []
-        for lo, hi in zip(points, points[1:]):
+        for k, (lo, hi) in enumerate(zip(points, points[1:])):
             end = hi - 1
-            if any(s <= lo and end <= e for s, e in covered):
+            if covered[k] > 0:
                 label = f"{proto}/{lo}" if lo == end else f"{proto}/{lo}-{end}"
                 classes.append(PortClass(proto, lo, label, ((lo, end),)))
             else:
