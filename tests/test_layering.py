@@ -80,3 +80,46 @@ def test_engine_knows_no_dialect():
     """compile/trace/matrix read the model only; a dialect's knowledge reaches them as declarations."""
     bad = [f"{rel} imports {target}" for rel, target in _imports("engine") if target.startswith("dialects")]
     assert not bad, bad
+
+
+PEER_DISPATCH_ALLOWED = ("model/peer.py", "dialects/")
+"""Where a peer's class may be tested: its definition and the dialects' lowering. Everything
+else reads the resolved form (``engine/resolve.py``)."""
+
+
+def _peer_class_names() -> set[str]:
+    from typing import get_args
+
+    from tierwall.model.peer import Peer
+    return {cls.__name__ for cls in get_args(Peer)}
+
+
+def test_peer_classes_are_dispatched_only_where_peers_resolve():
+    """A new peer kind costs one resolve function: no back end tests ``isinstance(p, XPeer)``
+    (or ``type(p) is XPeer``); ``engine/resolve.py`` maps classes to resolve functions."""
+    names = _peer_class_names()
+    bad = []
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC).as_posix()
+        if rel.startswith(PEER_DISPATCH_ALLOWED):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            tested = []
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
+                    "isinstance", "issubclass") and len(node.args) == 2:
+                target = node.args[1]
+                tested = target.elts if isinstance(target, ast.Tuple) else [target]
+            elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.Is, ast.IsNot, ast.Eq)) for op in node.ops):
+                tested = node.comparators
+            elif isinstance(node, ast.MatchClass):
+                tested = [node.cls]
+            for t in tested:
+                name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None
+                if name in names:
+                    bad.append(f"{rel}:{node.lineno} tests {name}")
+    assert not bad, "peer classes dispatched outside their resolve functions:\n" + "\n".join(bad)
+
+
+def test_every_peer_class_has_a_resolve_function():
+    from tierwall.engine.resolve import KINDS
+    assert {cls.__name__ for cls in KINDS} == _peer_class_names()

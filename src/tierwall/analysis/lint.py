@@ -19,8 +19,7 @@ from ..engine.matrix import Tracker, compute_matrix
 from ..engine.outside import outside_endpoints
 from ..errors import Severity
 from ..expect import parse_tests
-from ..model import (Action, Direction, GroupPeer, IPBlockPeer, NodePeer, PodPeer, Rule, SelectorPeer,
-                     ServicePeer, Verdict, flatten_peers)
+from ..model import Action, Direction, PodPeer, Rule, Verdict, flatten_peers
 from ..origin import Origin
 from ..selectors.calico import Node, labels_used
 from .codes import CHECKS
@@ -183,32 +182,23 @@ def _selects_nothing(cc) -> list[Finding]:
             if subject_rule_level and cc.applied_bits(rule.applied_to) == 0:
                 out.append(_finding("TW254", f"{_where(rule)}: its appliedTo selects no pod", rule.origin, rule))
             for peer in flatten_peers((rule.peers or ()) + rule.applied_to):
-                if isinstance(peer, GroupPeer) and peer.ref not in seen_groups and not _group_has_members(cc, peer):
-                    seen_groups.add(peer.ref)
-                    out.append(_finding("TW254", f"{peer.ref} (used by {policy.ref.ref}) has no members",
-                                        rule.origin, rule))
-                elif isinstance(peer, ServicePeer):
-                    svc = cc.inv.service(f"{peer.namespace}/{peer.name}")
+                res = cc.resolve(peer)  # no subject: what the peer could ever cover
+                if res.group:
+                    if res.group not in seen_groups and not res.covers_something:
+                        seen_groups.add(res.group)
+                        out.append(_finding("TW254", f"{res.group} (used by {policy.ref.ref}) has no members",
+                                            rule.origin, rule))
+                    continue  # its members come next on their own
+                for ns, name in sorted(res.services):
+                    svc = cc.inv.service(f"{ns}/{name}")
                     if svc is not None and not service_endpoints(cc.inv, svc):
                         out.append(_finding("TW254", f"{_where(rule)}: Service {svc.key} has no endpoints",
                                             rule.origin, rule))
             for peer in rule.peers or ():
-                if isinstance(peer, PodPeer) and not peer.namespaces.relative and cc.pod_bits(peer) == 0:
+                res = cc.resolve(peer)
+                if res.pod_selector and not cc.relativity(peer)[0] and res.pods == 0:
                     out.append(_finding("TW254", f"{_where(rule)}: peer '{peer}' selects no pod", rule.origin, rule))
     return out
-
-
-def _group_has_members(cc, group: GroupPeer) -> bool:
-    for m in group.members:
-        if isinstance(m, PodPeer) and cc.pod_bits(m):
-            return True
-        if isinstance(m, (IPBlockPeer,)):
-            return True
-        if isinstance(m, NodePeer) and any(m.nodes.matches(n.labels) for n in cc.inv.nodes.values()):
-            return True
-        if isinstance(m, SelectorPeer) and (cc.expr_bits(m.selector) or cc.expr_address_sets(m.selector)):
-            return True
-    return False
 
 
 def _named_ports(cc) -> list[Finding]:
@@ -223,7 +213,7 @@ def _named_ports(cc) -> list[Finding]:
             elif rule.peers is None:
                 bits = cc.applied_bits((PodPeer(),))
             else:
-                bits = cc.applied_bits(tuple(p for p in rule.peers if isinstance(p, (PodPeer, GroupPeer, SelectorPeer))))
+                bits = cc.applied_bits(rule.peers)  # only the pods they cover count
             pods = [p for p in cc.inv.pods if bits >> p.index & 1]
             for pm in names:
                 if pods and not any(p.named_port(pm.named, pm.protocol or cp.protocol) for p in pods
@@ -266,7 +256,7 @@ def _namespace_only_labels(cc) -> list[Finding]:
     for policy in cc.model.policies:
         if policy.ref.kind not in policy_kinds_checked("TW257"):
             continue
-        for rule_or_policy, exprs in _calico_selectors(policy):
+        for rule_or_policy, exprs in _calico_selectors(cc, policy):
             for expr in exprs:
                 node = getattr(expr, "node", None)
                 if not isinstance(node, Node):
@@ -282,8 +272,8 @@ def _namespace_only_labels(cc) -> list[Finding]:
     return out
 
 
-def _calico_selectors(policy):
-    subject = [p.selector for p in policy.subject if isinstance(p, SelectorPeer)]
+def _calico_selectors(cc, policy):
+    subject = [e for p in policy.subject for e in cc.resolve(p).expressions]
     yield policy.ref, subject
     for rule in policy.rules:
         exprs = [e.selector for e in rule.entities if e.selector is not None]
@@ -332,8 +322,8 @@ def _invented_addresses(cc) -> list[Finding]:
     out = []
     for policy in cc.model.policies:
         for rule in policy.rules:
-            nets = [n for peer in flatten_peers(rule.peers or ()) if isinstance(peer, IPBlockPeer)
-                    for n in (peer.cidr, *peer.excepts)]
+            nets = [n for peer in rule.peers or () for part in cc.resolve(peer).nets if not part.via
+                    for n in (part.net, *part.excepts)]
             nets += [n for e in rule.entities for n in (e.nets or ()) + e.not_nets]
             hits = [p for p, addr in invented if any(addr.version == n.version and addr in n for n in nets)]
             if hits:

@@ -18,7 +18,7 @@ from ..engine import endpoint_for_pod
 from ..engine.match import Match, peer_matches
 from ..inventory import Pod
 from ..load import RawObject
-from ..model import Direction, GroupPeer, Peer, Policy, Rule
+from ..model import Direction, GroupPeer, Peer, Policy, Rule, groups_in
 
 DECLARED: dict[str, GetKind] = {k.name: k for k in get_kinds()}
 """The kinds the dialects declare (``Dialect.get_kinds``), by canonical name."""
@@ -299,18 +299,12 @@ def _group_members(cluster: Cluster) -> dict[str, int]:
 
 def all_groups(cluster: Cluster) -> list[GroupPeer]:
     seen: dict[str, GroupPeer] = {}
-
-    def walk(peers):
-        for p in peers:
-            if isinstance(p, GroupPeer):
-                seen.setdefault(p.ref, p)
-                walk(p.members)
-
     for policy in cluster.model.policies:
-        walk(policy.subject)
+        peers = list(policy.subject)
         for rule in policy.rules:
-            walk(rule.applied_to)
-            walk(rule.peers or ())
+            peers += [*rule.applied_to, *(rule.peers or ())]
+        for group in groups_in(peers):
+            seen.setdefault(group.ref, group)
     return list(seen.values())
 
 

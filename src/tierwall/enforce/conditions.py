@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..engine import CompiledCluster
-from ..engine.flow import service_endpoints
+from ..engine.resolve import Resolved, ResolvedEntity
 from ..model import EntityMatch, L4Match, PortRange
 
 Alternatives = list[str]
@@ -51,51 +51,49 @@ def l4_conditions(l4: L4Match) -> list[Alternatives]:
 
 
 class EntityCompiler:
-    """Expressions for one EntityRule; ``address_set`` names an interval set of IPv4 networks."""
+    """Expressions for one EntityRule, read from its resolved form (``CompiledCluster.resolve_entity``).
+    ``address_set`` names an interval set of IPv4 networks; ``addresses`` lists a resolved
+    address condition's IPv4 intervals."""
 
-    def __init__(self, cc: CompiledCluster, address_set: Callable[[list[str]], str]):
-        self.cc, self.address_set = cc, address_set
-
-    def _selected(self, expr) -> list[str]:
-        bits = self.cc.expr_bits(expr)
-        pods = [p.ip for p in self.cc.inv.pods if bits >> p.index & 1 and not p.host_network and p.ips
-                and ":" not in p.ip]
-        return pods + [str(n) for a in self.cc.expr_address_sets(expr) for n in a.nets if n.version == 4]
+    def __init__(self, cc: CompiledCluster, address_set: Callable[[list[str]], str],
+                 addresses: Callable[[Resolved], list[str] | None]):
+        self.cc, self.address_set, self.addresses = cc, address_set, addresses
 
     def conditions(self, e: EntityMatch, protocol: str | None) -> list[Alternatives] | None:
+        r = self.cc.resolve_entity(e)
         addr = "ip saddr" if e.side == "source" else "ip daddr"
         port = "th sport" if e.side == "source" else "th dport"
         out: list[Alternatives] = []
-        if e.nets is not None:
-            nets = [str(n) for n in e.nets if n.version == 4]
+        if r.nets is not None:
+            nets = self.addresses(r.nets)
             out.append([f"{addr} @{self.address_set(nets)}"] if nets else [])
-        v4_not = [str(n) for n in e.not_nets if n.version == 4]
+        v4_not = self.addresses(r.not_nets) if r.not_nets is not None else []
         if v4_not:
             out.append([f"{addr} != @{self.address_set(v4_not)}"])
-        if e.selector is not None:
-            out.append([f"{addr} @{self.address_set(self._selected(e.selector))}"])
-        if e.not_selector is not None:
-            out.append([f"{addr} != @{self.address_set(self._selected(e.not_selector))}"])
+        if r.selector is not None:
+            out.append([f"{addr} @{self.address_set(self.addresses(r.selector))}"])
+        if r.not_selector is not None:
+            out.append([f"{addr} != @{self.address_set(self.addresses(r.not_selector))}"])
         protos = [protocol.lower()] if protocol and protocol.lower() in PORT_PROTOS else (
             [] if protocol else list(PORT_PROTOS))
         if e.ports is not None:
-            out.append(self._ports(e, e.ports, protos, addr, port, negate=False))
+            out.append(self._ports(r, e.ports, protos, addr, port, negate=False))
         if e.not_ports:  # a packet without ports is in no port list
             portless = [] if protocol and protocol.lower() in PORT_PROTOS else [
                 f"meta l4proto != {{ {', '.join(PORT_PROTOS)} }}"]
-            out.append(portless + self._ports(e, e.not_ports, protos, addr, port, negate=True))
-        if e.service is not None:
-            out.append(self._service(e, addr))
+            out.append(portless + self._ports(r, e.not_ports, protos, addr, port, negate=True))
+        if r.backends is not None:
+            out.append(self._service(r, addr))
         return out
 
-    def _ports(self, e: EntityMatch, ranges: tuple[PortRange, ...], protos: list[str], addr: str, port: str,
+    def _ports(self, r: ResolvedEntity, ranges: tuple[PortRange, ...], protos: list[str], addr: str, port: str,
                negate: bool) -> Alternatives:
         """Numeric ranges match on any endpoint; a named port is resolved on the endpoints the
         side's selector selects (engine: ``_port_in`` with ``named_pod``)."""
         op = "!= " if negate else ""
-        numeric = ", ".join(str(r.start) if r.start == r.end else f"{r.start}-{r.end}" for r in ranges if not r.name)
-        named = [r.name for r in ranges if r.name]
-        bits = self.cc.expr_bits(e.selector) if e.selector is not None else None
+        numeric = ", ".join(str(pr.start) if pr.start == pr.end else f"{pr.start}-{pr.end}" for pr in ranges if not pr.name)
+        named = [pr.name for pr in ranges if pr.name]
+        bits = r.selector.pods if r.selector is not None else None
         alts = []
         for proto in protos:
             pairs = sorted({(p.ip, p.named_port(n, proto.upper())) for n in named for p in self.cc.inv.pods
@@ -112,29 +110,18 @@ class EntityCompiler:
                 alts += [f"meta l4proto {proto} {t}" for t in terms]
         return alts
 
-    def _service(self, e: EntityMatch, addr: str) -> Alternatives:
-        """On the destination, the Service's endpoints on its target ports; on the source, its
+    def _service(self, r: ResolvedEntity, addr: str) -> Alternatives:
+        """On the destination, the Service's endpoints on their target ports; on the source, its
         endpoints' addresses (engine: ``entity_matches``)."""
-        svc = self.cc.inv.service(f"{e.service[0]}/{e.service[1]}")
-        if svc is None:
-            return []
-        backends = sorted({b.ip for b in service_endpoints(self.cc.inv, svc) if ":" not in b.ip})
+        backends = sorted(ip for ip in r.backends if ":" not in ip)
         if not backends:
             return []
-        if e.side == "source":
+        if r.side == "source":
             return [f"{addr} @{self.address_set(backends)}"]
         alts = []
-        for sp in svc.ports:
-            proto = sp.protocol.lower()
-            if proto not in PORT_PROTOS:
-                continue
-            pairs = set()
-            for b in service_endpoints(self.cc.inv, svc):
-                target = sp.target_port if isinstance(sp.target_port, int) else (
-                    b.pod.named_port(sp.target_port, sp.protocol) if b.is_pod else None)
-                if target is not None and ":" not in b.ip:
-                    pairs.add((b.ip, target))
+        for proto in PORT_PROTOS:
+            pairs = sorted((ip, n) for ip, p, n in r.backend_ports if p.lower() == proto and ":" not in ip)
             if pairs:
                 alts.append(f"meta l4proto {proto} ip daddr . th dport {{ "
-                            f"{', '.join(f'{ip} . {n}' for ip, n in sorted(pairs))} }}")
+                            f"{', '.join(f'{ip} . {n}' for ip, n in pairs)} }}")
         return alts

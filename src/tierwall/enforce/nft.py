@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 
 from ..engine import CompiledCluster
 from ..inventory import Pod
-from ..model import (Action, Direction, GroupPeer, IPBlockPeer, NodePeer, NoMatch, NothingPeer, Peer,
-                     PodPeer, PortMatch, Rule, SelectorPeer, ServicePeer)
+from ..engine.resolve import Resolved
+from ..model import Action, Direction, NoMatch, PortMatch, Rule
 from .conditions import Alternatives, EntityCompiler, l4_conditions
 from .nftsyntax import PREFIX_BYTES, check_ifname, check_table, quoted
 
@@ -166,51 +166,31 @@ class _Compiler:
         self.chain_names: list[str] = []
         self.unsupported: dict[tuple, str] = {}
         self.rule_count = 0
-        self.entities = EntityCompiler(cc, self.address_set)
+        self.entities = EntityCompiler(cc, self.address_set, self._addresses)
 
     # --- address sets ----------------------------------------------------------------------
-    def _addresses(self, peer: Peer, subject_ns: str, subject_node: str = "") -> list[str] | None:
-        """IPv4 intervals for a peer (``None``: not expressible as addresses)."""
-        cc = self.cc
-        if isinstance(peer, PodPeer):
-            bits = cc.pod_bits(peer, subject_ns)
-            return [p.ip for p in cc.inv.pods if bits >> p.index & 1 and ":" not in p.ip]
-        if isinstance(peer, IPBlockPeer):
-            if peer.cidr.version != 4:
-                return []
-            nets = [peer.cidr]
-            for ex in peer.excepts:
-                nets = [n2 for n in nets for n2 in (n.address_exclude(ex) if ex.subnet_of(n) else [n])]
-            if peer.outside_cluster:
+    def _addresses(self, res: Resolved) -> list[str] | None:
+        """IPv4 intervals of a resolved peer's pods, nodes and nets (``None``: not expressible
+        as addresses, e.g. an FQDN); its Service parts are matched apart (``_peer_alternatives``)."""
+        if res.unknown:
+            return None
+        inv = self.cc.inv
+        out = [p.ip for p in inv.pods if res.pods >> p.index & 1 and ":" not in p.ip] if res.pods else []
+        out += [a for name in sorted(res.hosts) for a in inv.nodes[name].addresses if ":" not in a]
+        for part in res.nets:
+            if part.net.version != 4:
+                continue
+            nets = part.addresses()
+            if part.outside_only:
                 nets = _without(nets, self._in_cluster())
-            return [str(n) for n in ipaddress.collapse_addresses(nets)]
-        if isinstance(peer, NodePeer):
-            return [a for n in cc.inv.nodes.values() if peer.nodes.matches(n.labels)
-                    and peer.covers(n.name, subject_node) for a in n.addresses if ":" not in a]
-        if isinstance(peer, SelectorPeer):
-            bits = cc.expr_bits(peer.selector)
-            out = [p.ip for p in cc.inv.pods if bits >> p.index & 1 and ":" not in p.ip]
-            return out + [str(n) for a in cc.expr_address_sets(peer.selector) for n in a.nets if n.version == 4]
-        if isinstance(peer, NothingPeer):
-            return []
-        if isinstance(peer, GroupPeer):
-            return self._union(peer.members, subject_ns, subject_node)
-        return None  # ServicePeer inside a group, FQDNPeer
+            out += [str(n) for n in ipaddress.collapse_addresses(nets)]
+        return out
 
     def _in_cluster(self) -> list[ipaddress.IPv4Address]:
         """Every pod and node IPv4 address: what an outside-the-cluster CIDR must leave out."""
         inv = self.cc.inv
         ips = {p.ip for p in inv.pods if p.ips} | {a for n in inv.nodes.values() for a in n.addresses}
         return sorted(ipaddress.ip_address(a) for a in ips if a and ":" not in a)
-
-    def _union(self, peers, subject_ns: str, subject_node: str = "") -> list[str] | None:
-        out: list[str] = []
-        for peer in peers:
-            sub = self._addresses(peer, subject_ns, subject_node)
-            if sub is None:
-                return None
-            out += sub
-        return out
 
     def address_set(self, addresses: list[str]) -> str:
         """The named interval set holding ``addresses`` (one set per distinct content: policies
@@ -225,18 +205,23 @@ class _Compiler:
             self.set_lines[name] = f"  set {name} {{ {SET_TYPE}{elements} }}"
         return name
 
-    def set_for(self, peers: list[Peer], rule: Rule, subject_ns: str, subject_node: str = "") -> str | None:
-        relative = any(isinstance(p, PodPeer) and p.namespaces.relative for p in peers)
-        node_relative = any(isinstance(p, NodePeer) and p.relative for p in peers)
-        key = (id(rule), subject_ns if relative else "", subject_node if node_relative else "")
+    def _resolved(self, rule: Rule, pod: Pod) -> list[Resolved]:
+        return [self.cc.resolve(p, pod.namespace, pod.node) for p in rule.peers]
+
+    def set_for(self, resolved: list[Resolved], rule: Rule, pod: Pod) -> str | None:
+        """The address set of a rule's (non-Service) peers seen from ``pod``; one per rule, and
+        per namespace / node only for peers relative to them."""
+        flags = [self.cc.relativity(p) for p in rule.peers]
+        key = (id(rule), pod.namespace if any(ns for ns, _ in flags) else "",
+               pod.node if any(node for _, node in flags) else "")
         if key not in self.sets:
-            addresses = self._union(peers, subject_ns, subject_node)
-            self.sets[key] = None if addresses is None else self.address_set(addresses)
+            parts = [self._addresses(r) for r in resolved]
+            self.sets[key] = None if any(a is None for a in parts) else self.address_set([a for p in parts for a in p])
         return self.sets[key]
 
-    def _service_vips(self, peer: ServicePeer) -> list[str] | None:
+    def _service_vips(self, service: tuple[str, str]) -> list[str] | None:
         """The ClusterIPs a client dials for the Service (``None``: tierwall made them up)."""
-        svc = self.cc.inv.service(f"{peer.namespace}/{peer.name}")
+        svc = self.cc.inv.service(f"{service[0]}/{service[1]}")
         if svc is None or svc.headless:
             return []
         if svc.ip_assigned:
@@ -244,16 +229,16 @@ class _Compiler:
         return [ip for ip in svc.cluster_ips if ":" not in ip]
 
     def _peer_alternatives(self, rule: Rule, pod: Pod) -> tuple[Alternatives | None, str]:
-        services = [p for p in rule.peers if isinstance(p, ServicePeer)]
-        others = [p for p in rule.peers if not isinstance(p, ServicePeer)]
+        resolved = self._resolved(rule, pod)
+        services = sorted({s for r in resolved for s in r.services})
         alts: Alternatives = []
-        if others:
-            name = self.set_for(others, rule, pod.namespace, pod.node)
+        if any(not r.parts or any(p.kind != "service" for p in r.parts) for r in resolved):
+            name = self.set_for(resolved, rule, pod)
             if name is None:
                 return None, "an FQDN peer (its addresses are only known from DNS at run time)"
             alts.append(f"ip {'daddr' if rule.direction is Direction.EGRESS else 'saddr'} @{name}")
         if services:
-            vips = [self._service_vips(p) for p in services]
+            vips = [self._service_vips(s) for s in services]
             if any(v is None for v in vips):
                 return None, "toServices to a Service whose ClusterIP tierwall made up (give spec.clusterIP)"
             addresses = [a for v in vips for a in v]

@@ -2,7 +2,8 @@
 
 Selectors become pod bitsets (Python ints: bit *i* is ``inventory.pods[i]``), computed once
 per distinct selector through label indexes, so ten thousand pods and thousands of
-policies cost one pass each. For each (pod, direction) the ordered per-stage rule lists are
+policies cost one pass each. Every peer (and every Calico EntityRule) resolves into the one
+form back ends read (``engine.resolve``), cached per distinct peer. For each (pod, direction) the ordered per-stage rule lists are
 built on first use and cached: that is the plan ``trace`` walks.
 """
 
@@ -12,11 +13,10 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from ..addresses import parse_ip
 from ..inventory import Inventory, Pod
-from ..model import (AddressSet, Direction, GroupPeer, LabelExpression, Model, NamespaceScope, Peer, PodPeer, Policy,
-                     Rule, SelectorPeer, Stage)
+from ..model import AddressSet, Direction, EntityMatch, LabelExpression, Model, NamespaceScope, Peer, PodPeer, Policy, Rule, Stage
 from ..selectors import LabelSelector
+from .resolve import Resolved, ResolvedEntity, kind_of, relativity, resolve_entity
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,9 @@ class CompiledCluster:
         self._plans: dict[tuple[int, Direction], tuple[StagePlan, ...]] = {}
         self._plan_intern: dict[tuple, tuple[StagePlan, ...]] = {}
         self._applied: dict[tuple, int] = {}
+        self._resolved: dict[tuple, Resolved] = {}
+        self._relative: dict[Peer, tuple[bool, bool]] = {}
+        self._entities: dict[EntityMatch, ResolvedEntity] = {}
         self._by_pod: list[dict] | None = None
         self.rules_by_stage: dict[str, list[Rule]] = {s.name: [] for s in model.stages}
         self.policies_by_stage: dict[str, list[Policy]] = {s.name: [] for s in model.stages}
@@ -156,17 +159,36 @@ class CompiledCluster:
             self._expr_sets[expr] = sets
         return sets
 
-    def expr_covers(self, expr: LabelExpression, pod: Pod | None, ip: str) -> str:
-        """Why ``ip`` (of ``pod``, if a pod) belongs to the endpoints/address sets ``expr``
-        selects; ``""`` when it does not."""
-        if pod is not None and not pod.host_network and self.expr_bits(expr) >> pod.index & 1:
-            return f"{pod.key} matches {expr}"
-        addr = parse_ip(ip)
-        for aset in self.expr_address_sets(expr):
-            for net in aset.nets:
-                if addr.version == net.version and addr in net:
-                    return f"{ip} is in {aset.ref} ({net}), which matches {expr}"
-        return ""
+    # --- the resolved form ---------------------------------------------------------------------
+    def relativity(self, peer: Peer) -> tuple[bool, bool]:
+        """(depends on the applied-to endpoint's namespace, on its node) for ``peer``."""
+        flags = self._relative.get(peer)
+        if flags is None:
+            flags = self._relative[peer] = relativity(peer)
+        return flags
+
+    def resolution_key(self, peer: Peer, subject_ns: str | None = None, subject_node: str | None = None) -> tuple:
+        """What a peer's resolution depends on: the peer, and the subject's namespace / node
+        only when the peer is relative to them (the key back ends cache their own forms by)."""
+        ns_rel, node_rel = self.relativity(peer)
+        return peer, subject_ns if ns_rel else None, subject_node if node_rel else None
+
+    def resolve(self, peer: Peer, subject_ns: str | None = None, subject_node: str | None = None) -> Resolved:
+        """``peer`` resolved (``engine.resolve``) as seen from an endpoint the rule applies to in
+        ``subject_ns`` on ``subject_node``. Without a subject, relative namespaces cover
+        nothing and relative nodes are not narrowed (what the peer could ever cover)."""
+        key = self.resolution_key(peer, subject_ns, subject_node)
+        res = self._resolved.get(key)
+        if res is None:
+            res = self._resolved[key] = kind_of(peer).resolve(self, peer, key[1], key[2])
+        return res
+
+    def resolve_entity(self, entity: EntityMatch) -> ResolvedEntity:
+        """A Calico EntityRule lowered into the resolved form."""
+        res = self._entities.get(entity)
+        if res is None:
+            res = self._entities[entity] = resolve_entity(self, entity)
+        return res
 
     def applied_bits(self, peers: tuple[Peer, ...]) -> int:
         """Bitset of the pods an appliedTo / subject list covers (only pod members count)."""
@@ -174,12 +196,7 @@ class CompiledCluster:
         if bits is None:
             bits = 0
             for peer in peers:
-                if isinstance(peer, PodPeer):
-                    bits |= self.pod_bits(peer)
-                elif isinstance(peer, GroupPeer):
-                    bits |= self.applied_bits(peer.members)
-                elif isinstance(peer, SelectorPeer):
-                    bits |= self.expr_bits(peer.selector)
+                bits |= self.resolve(peer).pods
             bits &= self._selectable
             self._applied[peers] = bits
         return bits

@@ -10,28 +10,23 @@ can say so instead of deciding silently.
 
 from __future__ import annotations
 
-from ..model import GroupPeer, IPBlockPeer, Rule, SelectorPeer
+from ..model import Rule
 from .flow import Endpoint, Flow
 from .result import PathTrace, SideTrace
 
 
-def _address_peers(cc, peers) -> list[str]:
-    """Descriptions of the peers in ``peers`` that match by address (recursively in groups)."""
-    out: list[str] = []
-    for peer in peers or ():
-        if isinstance(peer, IPBlockPeer):
-            out.append(str(peer))
-        elif isinstance(peer, GroupPeer):
-            out.extend(f"{peer.ref}: {inner}" for inner in _address_peers(cc, peer.members))
-        elif isinstance(peer, SelectorPeer):
-            out.extend(f"{a.ref} (nets)" for a in cc.expr_address_sets(peer.selector))
-    return out
+def _net_tests(res) -> list[str]:
+    """Descriptions of the parts of a resolved peer that match by address: its CIDRs (inside
+    their groups) and the address sets its label expressions match."""
+    out = ["".join(f"{g}: " for g in part.groups) + (f"{part.via} (nets)" if part.via else part.label)
+           for part in res.nets]
+    return list(dict.fromkeys(out))  # an address set with several nets is one test
 
 
 def address_tests(cc, rule: Rule, flow: Flow, remote: Endpoint) -> list[tuple[Endpoint, str]]:
     """Each (endpoint, condition) where ``rule`` compares an endpoint's address with a CIDR:
     its peers against the remote end, Calico entity ``nets`` against the end they name."""
-    out = [(remote, what) for what in _address_peers(cc, rule.peers)]
+    out = [(remote, what) for peer in rule.peers or () for what in _net_tests(cc.resolve(peer))]
     for entity in rule.entities:
         if entity.nets or entity.not_nets:
             end = flow.src if entity.side == "source" else flow.dst
@@ -39,11 +34,11 @@ def address_tests(cc, rule: Rule, flow: Flow, remote: Endpoint) -> list[tuple[En
             if entity.not_nets:
                 nets += (" " if nets else "") + "notNets " + ",".join(str(n) for n in entity.not_nets)
             out.append((end, f"{entity.side} nets {nets}"))
-        if entity.selector is not None or entity.not_selector is not None:
-            end = flow.src if entity.side == "source" else flow.dst
-            for expr in (entity.selector, entity.not_selector):
-                if expr is not None:
-                    out.extend((end, f"{a.ref} (nets)") for a in cc.expr_address_sets(expr))
+        resolved = cc.resolve_entity(entity)
+        end = flow.src if entity.side == "source" else flow.dst
+        for res in (resolved.selector, resolved.not_selector):
+            if res is not None:
+                out.extend((end, what) for what in _net_tests(res))
     return out
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from enum import Enum
 
 from ..addresses import parse_ip
-from ..model import (Direction, EntityMatch, FQDNPeer, GroupPeer, IPBlockPeer, L4Match, NodePeer, NothingPeer, Peer,
-                     PodPeer, PortMatch, Rule, SelectorPeer, ServicePeer)
+from ..model import Direction, EntityMatch, L4Match, Peer, PortMatch, Rule
 from .compile import CompiledCluster
-from .flow import Endpoint, Flow, service_endpoints
+from .flow import Endpoint, Flow
+from .resolve import Part, Resolved
 
 
 class Match(str, Enum):
@@ -24,50 +24,91 @@ def peer_matches(cc: CompiledCluster, peer: Peer, remote: Endpoint, subject_ns: 
                  flow: Flow, subject_node: str = "") -> tuple[Match, str]:
     """Whether ``remote`` (the other end, seen from the endpoint the rule is applied to, which
     lives in ``subject_ns`` on ``subject_node``) is in ``peer``."""
-    if isinstance(peer, PodPeer):
+    return resolved_matches(cc.resolve(peer, subject_ns, subject_node), remote, flow)
+
+
+def resolved_matches(res: Resolved, remote: Endpoint, flow: Flow) -> tuple[Match, str]:
+    """Whether ``remote`` is in a resolved peer: the first part that covers it says why (a
+    part that may cover it makes the answer MAYBE unless another one does)."""
+    maybe = None
+    for part in res.parts:
+        m, why = part_matches(part, remote, flow)
+        if m is Match.NO:
+            continue
+        why = "".join(f"{g}: " for g in part.groups) + why
+        if m is Match.YES:
+            return m, why
+        maybe = why
+    if maybe is not None:
+        return Match.MAYBE, maybe
+    if res.miss:
+        return Match.NO, f"{remote} {res.miss}"
+    if len(res.parts) == 1:
+        return Match.NO, part_matches(res.parts[0], remote, flow)[1]
+    return Match.NO, res.label
+
+
+def part_matches(part: Part, remote: Endpoint, flow: Flow) -> tuple[Match, str]:
+    """One part of a resolved peer against the remote end, in the words of the peer as written."""
+    if part.kind == "pods":
         if not remote.is_pod:
-            return Match.NO, f"{remote} is not a pod ({peer})"
-        hit = cc.pod_bits(peer, subject_ns) >> remote.pod.index & 1
-        return (Match.YES if hit else Match.NO), f"{peer}"
-    if isinstance(peer, IPBlockPeer):
+            return Match.NO, f"{remote} is not a pod ({part.label})"
+        if part.pods >> remote.pod.index & 1:
+            return Match.YES, f"{remote.pod.key} matches {part.matches}" if part.matches else part.label
+        return Match.NO, part.label
+    if part.kind == "net":
         addr = parse_ip(remote.ip)
-        if peer.outside_cluster and (remote.pod is not None or remote.host is not None):
-            return Match.NO, f"{remote} is in the cluster; {peer} matches only outside addresses"
-        if addr.version != peer.cidr.version or addr not in peer.cidr:
-            return Match.NO, f"{remote.ip} is outside {peer.cidr}"
-        for ex in peer.excepts:
+        if part.outside_only and (remote.pod is not None or remote.host is not None):
+            return Match.NO, f"{remote} is in the cluster; {part.label} matches only outside addresses"
+        if addr.version != part.net.version or addr not in part.net:
+            return Match.NO, f"{remote.ip} is outside {part.net}"
+        for ex in part.excepts:
             if addr in ex:
-                return Match.NO, f"{remote.ip} is in the except {ex} of {peer}"
-        return Match.YES, f"{remote.ip} is in {peer}"
-    if isinstance(peer, NodePeer):
+                return Match.NO, f"{remote.ip} is in the except {ex} of {part.label}"
+        if part.via:
+            return Match.YES, f"{remote.ip} is in {part.via} ({part.net}), which matches {part.matches}"
+        return Match.YES, f"{remote.ip} is in {part.label}"
+    if part.kind == "hosts":
         if remote.host is None:
-            return Match.NO, f"{remote} is not a node address ({peer})"
-        hit = peer.nodes.matches(remote.host.labels) and peer.covers(remote.host.name, subject_node)
-        return (Match.YES if hit else Match.NO), f"node {remote.host.name} vs {peer}"
-    if isinstance(peer, ServicePeer):
+            return Match.NO, f"{remote} is not a node address ({part.label})"
+        hit = remote.host.name in part.hosts
+        return (Match.YES if hit else Match.NO), f"node {remote.host.name} vs {part.label}"
+    if part.kind == "service":
         if flow.service is None:
-            return Match.NO, f"the client did not address a Service ({peer})"
-        hit = (flow.service.namespace, flow.service.name) == (peer.namespace, peer.name)
-        return (Match.YES if hit else Match.NO), f"addressed Service {flow.service.key} vs {peer}"
-    if isinstance(peer, FQDNPeer):
-        return Match.MAYBE, f"{peer}: whether {remote.ip} is one of its addresses is only known from DNS at run time"
-    if isinstance(peer, NothingPeer):
-        return Match.NO, str(peer)
-    if isinstance(peer, SelectorPeer):
-        why = cc.expr_covers(peer.selector, remote.pod, remote.ip)
-        return (Match.YES, why) if why else (Match.NO, f"{remote} does not match {peer.selector}")
-    if isinstance(peer, GroupPeer):
-        maybe = None
-        for member in peer.members:
-            m, why = peer_matches(cc, member, remote, subject_ns, flow, subject_node)
-            if m is Match.YES:
-                return m, f"{peer}: {why}"
-            if m is Match.MAYBE:
-                maybe = why
-        if maybe:
-            return Match.MAYBE, f"{peer}: {maybe}"
-        return Match.NO, f"{remote} is not a member of {peer}"
-    raise TypeError(f"unknown peer {peer!r}")
+            return Match.NO, f"the client did not address a Service ({part.label})"
+        hit = (flow.service.namespace, flow.service.name) == part.service
+        return (Match.YES if hit else Match.NO), f"addressed Service {flow.service.key} vs {part.label}"
+    if part.kind == "unknown":
+        return Match.MAYBE, f"{part.label}: whether {remote.ip} is one of its addresses is {part.unknown_why}"
+    raise TypeError(f"unknown part kind {part.kind!r}")
+
+
+def covering_part(res: Resolved, ep: Endpoint) -> Part | None:
+    """The first pods or net part of ``res`` that ``ep`` is in (address conditions of a Calico
+    EntityRule: which end of the flow they test is fixed, no Service or node is involved)."""
+    if ep.is_pod and res.pods >> ep.pod.index & 1:
+        for part in res.parts:
+            if part.kind == "pods" and part.pods >> ep.pod.index & 1:
+                return part
+    if res.nets:
+        addr = parse_ip(ep.ip)
+        in_cluster = ep.pod is not None or ep.host is not None
+        for part in res.nets:
+            if part.covers_address(addr, in_cluster):
+                return part
+    return None
+
+
+def covers(res: Resolved, ep: Endpoint) -> str:
+    """Why ``ep`` is in ``res`` (see :func:`covering_part`), ``""`` when it is not."""
+    part = covering_part(res, ep)
+    if part is None:
+        return ""
+    if part.kind == "pods":
+        return f"{ep.pod.key} matches {part.matches}" if part.matches else part.label
+    if part.via:
+        return f"{ep.ip} is in {part.via} ({part.net}), which matches {part.matches}"
+    return f"{ep.ip} is in {part.net}"
 
 
 def ports_match(ports: tuple[PortMatch, ...] | None, flow: Flow) -> tuple[Match, str]:
@@ -131,7 +172,7 @@ def rule_matches(cc: CompiledCluster, rule: Rule, flow: Flow) -> tuple[Match, st
             "; ".join(str(p) for p in rule.peers) or "an empty peer list")
         for peer in rule.peers:
             m, why = peer_matches(cc, peer, remote, subject_ns, flow, subject_node)
-            if m is Match.NO and len(rule.peers) == 1 and not isinstance(peer, PodPeer):
+            if m is Match.NO and len(rule.peers) == 1 and cc.resolve(peer, subject_ns, subject_node).says_why_not:
                 peer_why = why
             if m is Match.YES:
                 peer_result, peer_why = m, why
@@ -200,50 +241,36 @@ def _port_in(ranges, port: int | None, pod, protocol: str) -> bool:
 
 def entity_matches(cc: CompiledCluster, e: EntityMatch, flow: Flow) -> tuple[Match, str]:
     """One EntityRule (source or destination) against the matching end of the flow."""
+    r = cc.resolve_entity(e)
     ep = flow.src if e.side == "source" else flow.dst
     port = flow.src_port if e.side == "source" else flow.port
-    addr = parse_ip(ep.ip)
     pod = ep.pod if ep.is_pod else None
-    if e.nets is not None and not any(addr.version == n.version and addr in n for n in e.nets):
+    if r.nets is not None and not covers(r.nets, ep):
         return Match.NO, f"{e.side} {ep.ip} is in none of nets {', '.join(map(str, e.nets))}"
-    for net in e.not_nets:
-        if addr.version == net.version and addr in net:
-            return Match.NO, f"{e.side} {ep.ip} is in notNets {net}"
-    if e.selector is not None:
-        why = cc.expr_covers(e.selector, pod, ep.ip)
-        if not why:
-            return Match.NO, f"{e.side} {ep} does not match {e.selector}"
-    if e.not_selector is not None:
-        why_not = cc.expr_covers(e.not_selector, pod, ep.ip)
+    if r.not_nets is not None:
+        hit = covering_part(r.not_nets, ep)
+        if hit is not None:
+            return Match.NO, f"{e.side} {ep.ip} is in notNets {hit.net}"
+    if r.selector is not None and not covers(r.selector, ep):
+        return Match.NO, f"{e.side} {ep} does not match {e.selector}"
+    if r.not_selector is not None:
+        why_not = covers(r.not_selector, ep)
         if why_not:
             return Match.NO, f"{e.side} excluded by notSelector: {why_not}"
-    if e.service is not None:
+    if r.backends is not None:
         ns, name = e.service
-        svc = cc.inv.service(f"{ns}/{name}")
-        backends = {b.ip for b in service_endpoints(cc.inv, svc)} if svc else set()
-        if ep.ip not in backends:
+        if ep.ip not in r.backends:
             return Match.NO, f"{e.side} {ep} is not an endpoint of Service {ns}/{name}"
-        if e.side == "destination" and svc is not None and not _service_port(svc, pod, flow):
+        if e.side == "destination" and (ep.ip, flow.protocol, flow.port) not in r.backend_ports:
             return Match.NO, f"{flow.l4} is not a port of Service {ns}/{name}'s endpoints"
     if e.ports is not None or e.not_ports:
         if e.side == "source" and port is None:
             return Match.MAYBE, (f"the rule matches source ports ({', '.join(map(str, e.ports or e.not_ports))}); "
                                  f"the flow's source port is not given (use --source-port)")
         # a named port must be declared by an endpoint the side's selector selects
-        named_pod = pod if e.selector is None or (pod is not None and cc.expr_covers(e.selector, pod, ep.ip)) else None
+        named_pod = pod if r.selector is None or (pod is not None and covers(r.selector, ep)) else None
         if e.ports is not None and not _port_in(e.ports, port, named_pod, flow.protocol):
             return Match.NO, f"{e.side} port {port} is not in {', '.join(map(str, e.ports))}"
         if e.not_ports and _port_in(e.not_ports, port, named_pod, flow.protocol):
             return Match.NO, f"{e.side} port {port} is in notPorts"
     return Match.YES, f"{e.side} {ep} matches"
-
-
-def _service_port(svc, pod, flow: Flow) -> bool:
-    for sp in svc.ports:
-        if sp.protocol != flow.protocol:
-            continue
-        target = sp.target_port if isinstance(sp.target_port, int) else (
-            pod.named_port(sp.target_port, sp.protocol) if pod else None)
-        if target == flow.port:
-            return True
-    return False

@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..addresses import parse_ip
-from ..model import (Action, Direction, FQDNPeer, GroupPeer, IPBlockPeer, NodePeer, NoMatch, NothingPeer, Peer,
-                     PodPeer, PortMatch, Rule, SelectorPeer, ServicePeer, Verdict)
+from ..model import Action, Direction, NoMatch, Peer, PortMatch, Rule, Verdict
 from .compile import CompiledCluster
-from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod, service_endpoints
+from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod
 from .match import Match, rule_matches
 from .outside import Outside, outside_endpoints
 from .portclasses import PortClass, default_port_classes
 from .portsets import ALLOW_PLANE, PLANES, REJECT_PLANE, UNKNOWN_PLANE, Interner, bit, pack, set_bits, words
+from .resolve import Resolved
 
 UNDECIDED, ALLOW, DROP, REJECT, UNKNOWN = 0, 1, 2, 3, 4
 VERDICTS = {ALLOW: Verdict.ALLOW, DROP: Verdict.DROP, REJECT: Verdict.REJECT, UNKNOWN: Verdict.UNKNOWN}
@@ -258,43 +258,29 @@ class _Vectors:
             return self.v4_mask & (self.v4_int >= lo) & (self.v4_int <= hi)
         return np.array([a.version == 6 and a in net for a in self.addresses], dtype=bool)
 
-    def peer(self, peer: Peer, subject_ns: str | None = None, subject_node: str = "") -> tuple[np.ndarray, np.ndarray]:
-        relative = isinstance(peer, PodPeer) and peer.namespaces.relative
-        node_relative = isinstance(peer, (NodePeer, GroupPeer)) and _node_relative(peer)
-        key = (peer, subject_ns if relative or node_relative else None, subject_node if node_relative else None)
+    def peer(self, peer: Peer, subject_ns: str | None = None,
+             subject_node: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(yes, maybe) of ``peer`` resolved as seen from a subject in ``subject_ns`` on ``subject_node``."""
+        key = self.cc.resolution_key(peer, subject_ns, subject_node)
         hit = self.cache.get(key)
-        if hit is not None:
-            return hit
-        maybe = self.none
-        if isinstance(peer, PodPeer):
-            yes = self._pod_vector(self.cc.pod_bits(peer, subject_ns))
-        elif isinstance(peer, IPBlockPeer):
-            yes = self._in_net(peer.cidr)
-            for ex in peer.excepts:
-                yes = yes & ~self._in_net(ex)
-            if peer.outside_cluster:
-                yes = yes & self.outside
-        elif isinstance(peer, NodePeer):
-            yes = np.array([e.host is not None and peer.nodes.matches(e.host.labels)
-                            and peer.covers(e.host.name, subject_node) for e in self.endpoints], dtype=bool)
-        elif isinstance(peer, SelectorPeer):
-            yes = self._pod_vector(self.cc.expr_bits(peer.selector))
-            for aset in self.cc.expr_address_sets(peer.selector):
-                for net in aset.nets:
-                    yes = yes | self._in_net(net)
-        elif isinstance(peer, FQDNPeer):
-            yes, maybe = self.none, np.ones(self.n, dtype=bool)
-        elif isinstance(peer, (NothingPeer, ServicePeer)):
-            yes = self.none  # a pod-to-pod flow never addresses a Service
-        elif isinstance(peer, GroupPeer):
-            yes, maybe = self.none, self.none
-            for member in peer.members:
-                y, m = self.peer(member, subject_ns, subject_node)
-                yes, maybe = yes | y, maybe | m
-            maybe = maybe & ~yes
-        else:  # pragma: no cover
-            raise TypeError(peer)
-        self.cache[key] = (yes, maybe)
+        if hit is None:
+            hit = self.cache[key] = self.resolved(self.cc.resolve(peer, subject_ns, subject_node))
+        return hit
+
+    def resolved(self, res: Resolved) -> tuple[np.ndarray, np.ndarray]:
+        """(yes, maybe) over the endpoints of a resolved peer. Its Service parts cover no cell:
+        a pod-to-pod flow never addresses a Service."""
+        yes = self._pod_vector(res.pods) if res.pods else self.none
+        if res.hosts:
+            yes = yes | np.array([e.host is not None and e.host.name in res.hosts for e in self.endpoints], bool)
+        for part in res.nets:
+            covered = self._in_net(part.net)
+            for ex in part.excepts:
+                covered = covered & ~self._in_net(ex)
+            if part.outside_only:
+                covered = covered & self.outside
+            yes = yes | covered
+        maybe = ~yes if res.unknown else self.none
         return yes, maybe
 
     def named_port(self, name: str, protocol: str | None, port_protocol: str) -> np.ndarray:
@@ -309,23 +295,13 @@ class _Vectors:
         return hit[0]
 
 
-def _node_relative(peer: Peer) -> bool:
-    """Whether the peer's addresses depend on the applied-to pod's node (Cilium host/remote-node)."""
-    if isinstance(peer, NodePeer):
-        return peer.relative
-    if isinstance(peer, GroupPeer):
-        return any(_node_relative(m) for m in peer.members)
-    return False
-
-
-def _rule_peers(rule: Rule) -> list[Peer]:
-    out: list[Peer] = list(rule.peers or ())
+def _rule_resolved(cc: CompiledCluster, rule: Rule) -> list[tuple[Peer | None, Resolved | None]]:
+    """The address conditions of a rule: its peers (``(peer, None)``) and its Calico entity
+    address sets (``(None, resolved)``)."""
+    out: list = [(peer, None) for peer in rule.peers or ()]
     for e in rule.entities:
-        for sel in (e.selector, e.not_selector):
-            if sel is not None:
-                out.append(SelectorPeer(sel))
-        for net in (e.nets or ()) + e.not_nets:
-            out.append(IPBlockPeer(net))
+        r = cc.resolve_entity(e)
+        out += [(None, res) for res in (r.selector, r.not_selector, r.nets, r.not_nets) if res is not None]
     return out
 
 
@@ -338,25 +314,28 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
     relative = node_relative = False
     seen: set = set()
     for rule in rules:
-        for peer in _rule_peers(rule):
-            if isinstance(peer, PodPeer) and peer.namespaces.relative:
-                relative = True
-                continue
-            if _node_relative(peer):
-                node_relative = True
-                continue
-            if peer in seen:
-                continue
-            seen.add(peer)
-            yes, maybe = vec.peer(peer)
+        for peer, res in _rule_resolved(cc, rule):
+            if peer is not None:
+                ns_rel, node_rel = cc.relativity(peer)
+                relative, node_relative = relative or ns_rel, node_relative or node_rel
+                if ns_rel or node_rel:
+                    continue
+                if peer in seen:
+                    continue
+                seen.add(peer)
+                yes, maybe = vec.peer(peer)
+            else:
+                if id(res) in seen:
+                    continue
+                seen.add(id(res))
+                yes, maybe = vec.resolved(res)
             columns.append(yes)
             if maybe.any():
                 columns.append(maybe)
         for e in rule.entities:
-            if e.service is not None:
-                svc = cc.inv.service(f"{e.service[0]}/{e.service[1]}")
-                ips = {b.ip for b in service_endpoints(cc.inv, svc)} if svc else set()
-                columns.append(np.array([ep.ip in ips for ep in endpoints]))
+            backends = cc.resolve_entity(e).backends
+            if backends is not None:
+                columns.append(np.array([ep.ip in backends for ep in endpoints]))
     ints: list[np.ndarray] = [np.array([{"pod": 0, "hostNetwork pod": 1, "node": 2, "external": 3}[e.kind]
                                         for e in endpoints]),
                               np.array([a.version for a in vec.addresses])]
@@ -524,9 +503,8 @@ class _Walker:
         """Whether the rule's peers depend on the subject's namespace / node."""
         flags = self.relative.get(id(rule.peers))
         if flags is None:
-            flags = self.relative[id(rule.peers)] = (
-                any(isinstance(p, PodPeer) and p.namespaces.relative or isinstance(p, GroupPeer) for p in rule.peers),
-                any(_node_relative(p) for p in rule.peers))
+            each = [self.cc.relativity(p) for p in rule.peers]
+            flags = self.relative[id(rule.peers)] = (any(ns for ns, _ in each), any(node for _, node in each))
         return flags
 
     def _peer_key(self, rule: Rule, subject_ns: str, subject_node: str) -> tuple:

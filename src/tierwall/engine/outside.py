@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from ..model import IPBlockPeer, Model, flatten_peers
+from ..model import Model, named_networks
 
 INTERNET = "internet"
 
@@ -32,9 +32,7 @@ def model_networks(model: Model) -> list:
     nets = []
     for policy in model.policies:
         for rule in policy.rules:
-            for peer in flatten_peers(rule.peers or ()):
-                if isinstance(peer, IPBlockPeer):
-                    nets += [peer.cidr, *peer.excepts]
+            nets += named_networks(rule.peers or ())
             for e in rule.entities:
                 nets += list(e.nets or ()) + list(e.not_nets)
     for aset in model.address_sets:

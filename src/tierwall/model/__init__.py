@@ -11,7 +11,8 @@ from typing import Callable
 from .action import ACTION_VERDICT, Action, Direction, Verdict
 from .condition import EntityMatch, L4Match, PortRange
 from .peer import (ALL_NAMESPACES, AddressSet, FQDNPeer, GroupPeer, IPBlockPeer, LabelExpression, NamespaceScope,
-                   NodePeer, NothingPeer, Peer, PodPeer, SelectorPeer, ServicePeer, flatten_peers)
+                   NodePeer, NothingPeer, Peer, PodPeer, SelectorPeer, ServicePeer, flatten_peers, groups_in,
+                   named_networks)
 from .pipeline import (GENERIC_PROFILE, AdminStage, DEFAULT_STAGE, NETWORKPOLICY_STAGE, CniProfile, NoMatch, Stage,
                        build_pipeline)
 from .policy import Policy, PolicyRef, Priority, Rule
@@ -41,7 +42,7 @@ class Model:
 
 __all__ = ["ACTION_VERDICT", "ALL_NAMESPACES", "Action", "AddressSet", "AdminStage", "EntityMatch", "L4Match",
            "LabelExpression", "PortRange", "SelectorPeer", "GENERIC_PROFILE", "CniProfile", "DEFAULT_STAGE",
-           "Direction", "FQDNPeer", "GroupPeer", "flatten_peers", "IPBlockPeer", "L4_PROTOCOLS", "Model",
+           "Direction", "FQDNPeer", "GroupPeer", "flatten_peers", "groups_in", "named_networks", "IPBlockPeer", "L4_PROTOCOLS", "Model",
            "NETWORKPOLICY_STAGE", "NamespaceScope", "NoMatch", "NodePeer", "NothingPeer", "PROTOCOLS",
            "Peer", "PodPeer", "Policy", "PolicyRef", "Priority", "PortMatch", "Rule", "ServicePeer", "Stage",
            "Verdict", "build_pipeline"]

@@ -182,6 +182,17 @@ def flatten_peers(peers) -> list["Peer"]:
     return out
 
 
+def groups_in(peers) -> list[GroupPeer]:
+    """The named groups among ``peers`` and inside them (recursively), in order."""
+    return [p for p in flatten_peers(peers) if isinstance(p, GroupPeer)]
+
+
+def named_networks(peers) -> list:
+    """Every CIDR ``peers`` name (ipBlocks, their excepts, inside groups too): the boundaries
+    the matrix's outside endpoints are cut at, known from the model alone (no inventory)."""
+    return [n for p in flatten_peers(peers) if isinstance(p, IPBlockPeer) for n in (p.cidr, *p.excepts)]
+
+
 class LabelExpression(Protocol):
     """Anything that decides on a label map (a parsed Calico selector)."""
 

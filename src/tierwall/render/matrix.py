@@ -23,7 +23,6 @@ from rich.table import Table
 
 from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult, port_ranges
 from ..engine.outside import INTERNET, uncovered
-from ..model import IPBlockPeer, ServicePeer
 from .dot import quote
 
 API_VERSION = "tierwall.dev/v1alpha2"
@@ -80,7 +79,7 @@ def notes(result: MatrixResult) -> list[str]:
     if v6:
         out.append(f"IPv6 networks are not represented: {', '.join(v6[:5])}" + (" …" if len(v6) > 5 else ""))
     service_rules = [r for p in cc.model.policies for r in p.rules
-                     if any(isinstance(peer, ServicePeer) for peer in r.peers or ())
+                     if any(cc.resolve(peer).services for peer in r.peers or ())
                      or any(e.service is not None for e in r.entities)]
     if service_rules:
         refs = sorted({r.policy.ref for r in service_rules})
@@ -108,7 +107,7 @@ def _invented_in_ipblocks(result: MatrixResult) -> tuple[list[str], list[str]] |
     by_net: dict = {}
     for policy in result.cc.model.policies:
         for rule in policy.rules:
-            nets = [p.cidr for p in rule.peers or () if isinstance(p, IPBlockPeer)]
+            nets = [part.net for p in rule.peers or () for part in result.cc.resolve(p).nets if not part.via]
             nets += [n for e in rule.entities for n in (e.nets or ()) + e.not_nets]
             for net in nets:
                 by_net.setdefault(net, set()).add(policy.ref.ref if hasattr(policy.ref, "ref") else str(policy.ref))
