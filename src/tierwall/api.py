@@ -180,10 +180,12 @@ def check(cluster: str | Iterable[str] | Cluster, tests: str | Iterable[str] = (
 
 def matrix(cluster: str | Iterable[str] | Cluster, ports: Sequence[str] | None = None,
            externals: Sequence[str] = (), *, cni: str | None = None, progress=None,
-           outside: bool = True) -> "MatrixResult":
+           outside: bool = True, services: bool | None = None) -> "MatrixResult":
     """Who reaches whom on every port class (``ports`` as ``53/UDP``, ``443``, ``ICMP``;
     default: every port any rule mentions). ``externals``: addresses to add as endpoints;
-    ``outside``: also nodes and one endpoint per CIDR piece the policies name, plus "internet"."""
+    ``outside``: also nodes and one endpoint per CIDR piece the policies name, plus "internet";
+    ``services`` (default: as ``outside``): also every Service port as a destination, as
+    ``trace`` to the Service sees it (``MatrixResult.services``)."""
     from .engine.matrix import compute_matrix
     from .engine.portclasses import parse_port_spec
 
@@ -192,7 +194,8 @@ def matrix(cluster: str | Iterable[str] | Cluster, ports: Sequence[str] | None =
         if "/" in ext:
             raise UsageError(f"external {ext}: give addresses, not CIDRs (one representative per network)")
     classes = [parse_port_spec(p) for p in ports] if ports else None
-    return compute_matrix(c.compiled, classes, list(externals), progress=progress, outside=outside)
+    return compute_matrix(c.compiled, classes, list(externals), progress=progress, outside=outside,
+                          services=outside if services is None else services)
 
 
 def lint(source: str | Iterable[str] | Cluster = (), *, objects: Iterable[Mapping[str, Any] | str] = (),

@@ -260,3 +260,51 @@ def scenario(draw, cnis=("generic", "antrea", "calico")):
         objs += [draw(cilium_policy(i)) for i in range(draw(st.integers(0, 3)))]
     objs += [draw(admin_policy(i)) for i in range(draw(st.integers(0, 2)))]
     return objs, cni
+
+
+@st.composite
+def service(draw, index):
+    """A ClusterIP (or NodePort) Service selecting pods by app, with numeric and named targetPorts."""
+    ports = draw(st.lists(st.sampled_from([
+        {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": "dns"},
+        {"name": "web", "port": 80, "protocol": "TCP", "targetPort": "http"},
+        {"name": "alt", "port": 81, "protocol": "TCP", "targetPort": 8080}]), min_size=1, max_size=3,
+        unique_by=lambda p: p["name"]))
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": f"svc{index}", "namespace": draw(st.sampled_from(NAMESPACES))},
+            "spec": {"type": draw(st.sampled_from(["ClusterIP", "NodePort"])),
+                     "selector": {"app": draw(st.sampled_from(APPS))}, "clusterIP": f"10.96.0.{index + 10}",
+                     "ports": ports}}
+
+
+@st.composite
+def to_services_policy(draw, index, services):
+    """An Antrea ClusterNetworkPolicy whose egress rules name Services (toServices) and pods."""
+    rules = []
+    for k in range(draw(st.integers(1, 2))):
+        action = draw(st.sampled_from(["Allow", "Drop", "Reject", "Pass"]))
+        if k == 0 or draw(st.booleans()):
+            svc = draw(st.sampled_from(services))
+            rules.append({"action": action, "toServices": [{"name": svc["metadata"]["name"],
+                                                            "namespace": svc["metadata"]["namespace"]}]})
+        else:
+            rules.append({"action": action, "to": [draw(k8s_peer())]})
+    if draw(st.booleans()):  # a catch-all after them, so that what the Service rules decide shows
+        rules.append({"action": draw(st.sampled_from(["Drop", "Reject"]))})
+    return {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": f"svcp{index}"},
+            "spec": {"tier": draw(st.sampled_from(TIERS[:3])), "priority": draw(st.sampled_from([1, 2])),
+                     "appliedTo": [draw(label_selector("app", APPS).map(lambda s: {"podSelector": s}))],
+                     "egress": rules}}
+
+
+@st.composite
+def service_scenario(draw):
+    """A scenario plus 1-3 Services, and for Antrea (two draws in three) 1-2 policies with
+    toServices rules."""
+    objs, cni = draw(scenario(cnis=("antrea", "generic", "antrea", "calico")))
+    services = [draw(service(i)) for i in range(draw(st.integers(1, 3)))]
+    objs += services
+    if cni == "antrea":
+        objs += [draw(to_services_policy(i, services)) for i in range(draw(st.integers(1, 2)))]
+    return objs, cni

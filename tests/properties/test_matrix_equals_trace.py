@@ -1,6 +1,7 @@
 """Property: every matrix cell equals ``trace`` for that flow, on random clusters and random
 tiered policies (Antrea tiers, Calico tiers, AdminNetworkPolicies, NetworkPolicies, Cilium
-policies with entities and CIDRs, with node and outside addresses in the matrix); and verdicts
+policies with entities and CIDRs, with node and outside addresses in the matrix); every Service
+cell equals ``trace`` to the Service; and verdicts
 do not depend on the order policies were written in."""
 
 import random
@@ -8,9 +9,10 @@ import random
 from hypothesis import HealthCheck, given, settings
 
 from helpers import build
-from strategies import NODES, OUTSIDE, scenario
-from tierwall.engine import Flow, trace_flow
-from tierwall.engine.matrix import compute_matrix
+from strategies import NODES, OUTSIDE, scenario, service_scenario
+from tierwall.engine import Flow, Request, trace, trace_flow
+from tierwall.engine.matrix import VERDICTS, compute_matrix
+from tierwall.engine.services import NOT_APPLICABLE
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -66,3 +68,26 @@ def test_matrix_cell_equals_trace_for_nodes_cidr_pieces_and_internet(case):
         seen.add(where[2].split("/")[0])
         assert matrix_verdict == trace_verdict, f"{where}: matrix {matrix_verdict}, trace {trace_verdict}\n{objs}"
     assert {"TCP", "UDP", "ICMP"} <= seen
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(service_scenario())
+def test_service_cells_equal_trace_to_the_service(case):
+    """Every (source, Service port) cell is what ``trace --to service/NS/NAME`` says: rules
+    naming the Service match, every endpoint is followed (hairpin and node-local included),
+    disagreeing endpoints are Unknown, none is Reject. Outside sources read n/a for ClusterIP
+    Services (no path) and the trace verdict for NodePort ones."""
+    objs, cni = case
+    cluster = build(objs, cni)
+    m = compute_matrix(cluster.compiled, externals=[ip for _, ip in NODES] + OUTSIDE, outside=True, services=True)
+    assert m.services.targets, objs
+    for i, src in enumerate(m.endpoints):
+        for t, target in enumerate(m.services.targets):
+            code = m.services.code(m.klass, i, t)
+            if code == NOT_APPLICABLE:
+                assert src.kind == "external" and target.service.type == "ClusterIP", (src, target.name)
+                continue
+            sp = target.port
+            want = trace(cluster.compiled, Request(src, None, target.service, sp.protocol, sp.port)).verdict
+            assert VERDICTS[code] == want, f"{src.label} -> {target.name} {target.label}: matrix {VERDICTS[code]}, " \
+                                           f"trace {want}\n{objs}"

@@ -31,6 +31,7 @@ from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod
 from .match import Match, rule_matches
 from .outside import Outside, outside_endpoints
 from .portclasses import PortClass, default_port_classes
+from .services import ServiceMatrix, compute_service_matrix
 from .portsets import ALLOW_PLANE, PLANES, REJECT_PLANE, UNKNOWN_PLANE, Interner, bit, pack, set_bits, words
 from .resolve import Resolved
 
@@ -60,6 +61,8 @@ class MatrixResult:
     verdict does not hold (a pod to itself, node-local host traffic)."""
     names: list[str] = field(default_factory=list)
     """Display name of each endpoint: ``ns/pod``, ``node/NAME``, ``ext:CIDR``, ``internet``."""
+    services: ServiceMatrix | None = None
+    """Service destinations (source × Service port), when asked for (``engine/services.py``)."""
     _override_ids: dict | None = field(default=None, repr=False)
 
     def override_ids(self) -> dict[tuple[int, int], int]:
@@ -227,9 +230,13 @@ def port_ranges(classes: list[PortClass]) -> dict[str, list[str]]:
 class _Vectors:
     """Which endpoints each peer covers, as (yes, maybe) boolean vectors, computed once."""
 
-    def __init__(self, cc: CompiledCluster, endpoints: list[Endpoint]):
+    def __init__(self, cc: CompiledCluster, endpoints: list[Endpoint],
+                 addressed: list[tuple[str, str] | None] | None = None):
         self.cc = cc
         self.endpoints = endpoints
+        self.addressed = addressed
+        """Per endpoint, the Service (namespace, name) the flow to it was addressed to, for the
+        Service destinations of ``engine/services.py``; ``None``: pod flows, no Service."""
         n = len(endpoints)
         self.n = n
         self.pod_index = np.array([e.pod.index if e.is_pod else -1 for e in endpoints])
@@ -268,8 +275,9 @@ class _Vectors:
         return hit
 
     def resolved(self, res: Resolved) -> tuple[np.ndarray, np.ndarray]:
-        """(yes, maybe) over the endpoints of a resolved peer. Its Service parts cover no cell:
-        a pod-to-pod flow never addresses a Service."""
+        """(yes, maybe) over the endpoints of a resolved peer. Its Service parts (matched before
+        DNAT) cover only the endpoints reached through that Service (``addressed``, for the
+        Service destinations of ``engine/services.py``): a pod-to-pod flow never addresses one."""
         yes = self._pod_vector(res.pods) if res.pods else self.none
         if res.hosts:
             yes = yes | np.array([e.host is not None and e.host.name in res.hosts for e in self.endpoints], bool)
@@ -280,6 +288,8 @@ class _Vectors:
             if part.outside_only:
                 covered = covered & self.outside
             yes = yes | covered
+        if res.services and self.addressed is not None:
+            yes = yes | np.array([a in res.services for a in self.addressed], bool)
         maybe = ~yes if res.unknown else self.none
         return yes, maybe
 
@@ -739,11 +749,12 @@ def _combine(egress: np.ndarray, ingress: np.ndarray) -> np.ndarray:
 
 def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, externals: list[str] = (),
                    progress=None, tracker: Tracker | None = None,
-                   outside: bool | list[Outside] = False) -> MatrixResult:
+                   outside: bool | list[Outside] = False, services: bool = False) -> MatrixResult:
     """Verdicts for every ordered pair of pods (and ``externals``) on every port class. With
     ``outside``, also every node and one address per piece of the address space the policies'
     CIDRs cut (``engine.outside``; or the pieces given), so that egress to the node network or
-    the internet shows."""
+    the internet shows. With ``services``, also every (source, Service port) as ``trace --to
+    service/NS/NAME`` sees it (``engine/services.py``, in ``MatrixResult.services``)."""
     inv = cc.inv
     endpoints = [endpoint_for_pod(inv, p) for p in inv.pods if p.ips]
     names = [e.label for e in endpoints]
@@ -798,6 +809,7 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     eg_table, in_table = eg_rows.table(), in_rows.table()
     n_in = max(1, len(in_table))
     pair = eg_ids.astype(np.int64) * n_in + in_ids.T
+    sides = (eg_table, eg_ids, in_table, in_ids) if services else None  # Service columns read them
     del eg_ids, in_ids
     distinct, inverse = _distinct(pair, max(1, len(eg_table)) * n_in)
     final = Interner(n_w)
@@ -805,6 +817,10 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     cells = ids[inverse].reshape(n_c, n_c).astype(np.int32)
     result = MatrixResult(cc, endpoints, ports, klass, reps, cells, final.table(), names=names)
     _overrides(result)
+    if sides is not None:
+        def walker_for(targets: list[Endpoint], addressed: list) -> _Walker:
+            return _Walker(cc, _Vectors(cc, targets, addressed), ports, np.arange(len(targets)), targets, None)
+        result.services = compute_service_matrix(result, walker_for, *sides)
     return result
 
 

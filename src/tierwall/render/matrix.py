@@ -23,10 +23,12 @@ from rich.table import Table
 
 from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult, port_ranges
 from ..engine.outside import INTERNET, uncovered
+from . import matrix_services
 from .dot import quote
 
-API_VERSION = "tierwall.dev/v1alpha2"
-"""v1alpha2 (issue 12): verdict rows with port ranges instead of one matrix per port class."""
+API_VERSION = "tierwall.dev/v1alpha3"
+"""v1alpha2 (issue 12): verdict rows with port ranges instead of one matrix per port class;
+v1alpha3 (issue 13): Service destinations (``serviceTargets`` and their cells)."""
 LETTER = {ALLOW: ".", DROP: "X", REJECT: "R", UNKNOWN: "?"}
 STYLE = {ALLOW: "green", DROP: "red", REJECT: "magenta", UNKNOWN: "yellow"}
 NAME = {ALLOW: "Allow", DROP: "Drop", REJECT: "Reject", UNKNOWN: "Unknown"}
@@ -78,14 +80,17 @@ def notes(result: MatrixResult) -> list[str]:
     v6 = uncovered(cc.model)
     if v6:
         out.append(f"IPv6 networks are not represented: {', '.join(v6[:5])}" + (" …" if len(v6) > 5 else ""))
-    service_rules = [r for p in cc.model.policies for r in p.rules
-                     if any(cc.resolve(peer).services for peer in r.peers or ())
-                     or any(e.service is not None for e in r.entities)]
-    if service_rules:
-        refs = sorted({r.policy.ref for r in service_rules})
-        out.append(f"not covered: traffic addressed to a Service's ClusterIP; {len(service_rules)} rule(s) match only "
-                   f"that ({', '.join(refs[:3])}{' …' if len(refs) > 3 else ''}): cells show pod-to-pod traffic, "
-                   "which those rules never match — trace --to svc/NS/NAME shows the Service path")
+    if result.services is not None:
+        out.extend(result.services.notes)
+    else:
+        service_rules = [r for p in cc.model.policies for r in p.rules
+                         if any(cc.resolve(peer).services for peer in r.peers or ())]
+        if service_rules:
+            refs = sorted({r.policy.ref for r in service_rules})
+            out.append(f"not covered: traffic addressed to a Service (left out here, e.g. by --pods-only); "
+                       f"{len(service_rules)} rule(s) match only that ({', '.join(refs[:3])}"
+                       f"{' …' if len(refs) > 3 else ''}): cells show pod-to-pod traffic, which those rules never "
+                       "match — trace --to service/NS/NAME shows the Service path")
     invented = _invented_in_ipblocks(result)
     if invented:
         pods, policies = invented
@@ -204,10 +209,18 @@ def render_matrix_table(result: MatrixResult, by: str, console: Console) -> None
         for i, row in enumerate(cells(members)):
             table.add_row(names[i], *row)
         console.print(table)
+    if by in ("pod", "class"):
+        rows = list(result.reps[:MAX_TABLE]) if by == "class" else shown_idx
+        matrix_services.render_table(result, by, console, list(range(len(rows))) if by == "class" else rows,
+                                     names, MAX_TABLE)
+    else:
+        matrix_services.render_table(result, by, console, None, [], MAX_TABLE, groups=labels)
     if n > shown:
         console.print(f"[dim]showing {shown} of {n} {by}s; use -o csv or -o json for all of them[/]")
     if by in ("pod", "class"):
-        console.print("[dim]. allow   X drop   R reject   ? unknown (a rule that cannot be decided offline)[/]")
+        console.print("[dim]. allow   X drop   R reject   ? unknown (a rule that cannot be decided offline)"
+                      + ("   - n/a (no path)" if result.services is not None and result.services.targets else "")
+                      + "[/]")
     for note in notes(result):
         console.print(f"[dim]note: {note}[/]")
 
@@ -257,9 +270,11 @@ def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
             out.write(("," if i else "") + _dump(row.tolist()))
         out.write("]")
     else:
-        groups, entries, total = result.group_hist(group_of(result, by))
+        labels = group_of(result, by)
+        groups, entries, total = result.group_hist(labels)
         out.write(',"groups":' + _dump(groups) + ',"pairs":' + _dump(total.tolist()))
         out.write(',"cells":' + _dump(entries.tolist()))
+    matrix_services.write_json(result, by, out, labels if by not in ("pod", "class") else None)
     out.write("}\n")
 
 
@@ -302,17 +317,20 @@ def write_matrix_csv(result: MatrixResult, by: str, out: IO[str]) -> None:
         writer.writerow(["from", "to", "pairs", "of", "allowed", "rejected", "unknown"])
         for s, d, r, n in entries.tolist():
             writer.writerow([groups[s], groups[d], n, int(total[s, d]), *texts[r]])
+        writer.writerows(matrix_services.csv_rows(result, by, group_of(result, by)))
         return
     writer.writerow(["from", "to", "allowed", "rejected", "unknown"])
     if by == "class":
         names = [f"class {k}" for k in range(len(result.reps))]
         for c in range(len(result.reps)):
             writer.writerows([names[c], names[d], *texts[rid]] for d, rid in enumerate(result.cells[c].tolist()))
+        writer.writerows(matrix_services.csv_rows(result, by))
         return
     names = names_of(result)
     for i, row in _pod_rows(result, overrides):
         src = names[i]
         writer.writerows([src, dst, *texts[rid]] for dst, rid in zip(names, row.tolist()))
+    writer.writerows(matrix_services.csv_rows(result, by))
 
 
 def render_matrix_csv(result: MatrixResult, by: str) -> str:

@@ -26,7 +26,8 @@ FORMATS = ("table", "csv", "json", "dot", "png", "svg")
                    "mentions, per protocol, plus 'other'.")
 @click.option("--external", "externals", multiple=True, metavar="IP", help="Also an external address. Repeatable.")
 @click.option("--pods-only", is_flag=True,
-              help="Leave out nodes and the address pieces the policies' CIDRs cut (shown by default).")
+              help="Leave out nodes, the address pieces the policies' CIDRs cut and the Service destinations "
+                   "(all shown by default).")
 @click.option("-o", "--output", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--out", "out_path", metavar="FILE", help="Where png/svg go (default: matrix.png / matrix.svg).")
 @handle_errors
@@ -35,7 +36,9 @@ def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, output, ou
 
     Endpoints are pods, nodes, one address per piece of the address space the policies' CIDRs
     cut (ext:CIDR) and "internet"; ports are classes of ports no rule tells apart (TCP, UDP and
-    ICMP echo always). The legend (and "notes" in JSON) says what a view does not cover."""
+    ICMP echo always). Services are destinations too (svc:NS/NAME, one column per Service
+    port): the flow addressed to the Service, followed to every endpoint, as trace --to
+    service/NS/NAME sees it. The legend (and "notes" in JSON) says what a view does not cover."""
     cluster = load(paths, cni, verbose)
     err = stderr()
     if err.is_terminal:

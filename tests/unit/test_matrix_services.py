@@ -1,0 +1,95 @@
+"""Services as matrix destinations (issue 13): the flow addressed to a Service, followed to its
+endpoints, with rules that name the Service (Antrea toServices) matching before DNAT."""
+
+from helpers import build, namespace, node, pod, service, verdict
+from tierwall.engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, compute_matrix
+from tierwall.engine.services import NOT_APPLICABLE
+
+
+def _dns_world(extra=()):
+    objs = [node("node-1", "172.18.0.2"), node("node-2", "172.18.0.3"),
+            namespace("kube-system"), namespace("app"),
+            pod("kube-system", "coredns-1", "10.0.9.1", {"k8s-app": "kube-dns"}, node="node-1",
+                ports=[("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")]),
+            pod("kube-system", "coredns-2", "10.0.9.2", {"k8s-app": "kube-dns"}, node="node-2",
+                ports=[("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")]),
+            pod("app", "client", "10.0.1.1", {"app": "client"}),
+            pod("app", "other", "10.0.1.2", {"app": "other"}),
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kube-dns", "namespace": "kube-system"},
+             "spec": {"selector": {"k8s-app": "kube-dns"}, "clusterIP": "10.96.0.10",
+                      "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": "dns"},
+                                {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53}]}}]
+    return objs + list(extra)
+
+
+def _acnp(name, priority, applied, egress):
+    return {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy", "metadata": {"name": name},
+            "spec": {"priority": priority, "tier": "application", "appliedTo": [applied], "egress": egress}}
+
+
+DNS_VIA_SERVICE = [
+    _acnp("allow-dns", 1, {"podSelector": {"matchLabels": {"app": "client"}}},
+          [{"action": "Allow", "toServices": [{"name": "kube-dns", "namespace": "kube-system"}]}]),
+    _acnp("deny-rest", 2, {"podSelector": {}}, [{"action": "Drop", "to": [{"podSelector": {}}]}]),
+]
+
+
+def _cell(m, src, svc, port):
+    i = m.names.index(src)
+    t = next(k for k, tg in enumerate(m.services.targets) if tg.name == f"svc:{svc}" and tg.label == port)
+    return m.services.code(m.klass, i, t)
+
+
+def test_dns_via_the_kube_dns_service_with_an_antrea_to_services_rule_is_allowed():
+    cluster = build(_dns_world(DNS_VIA_SERVICE), "antrea")
+    m = compute_matrix(cluster.compiled, services=True)
+    assert _cell(m, "app/client", "kube-system/kube-dns", "UDP/53") == ALLOW
+    assert _cell(m, "app/client", "kube-system/kube-dns", "TCP/53") == ALLOW
+    assert verdict(cluster, "app/client", "service/kube-system/kube-dns", 53, "UDP") == "Allow"
+    # the rule matches the Service only: the same pods addressed directly are dropped
+    a = next(k for k, p in enumerate(m.ports) if p.protocol == "UDP" and any(lo <= 53 <= hi for lo, hi in p.ranges))
+    assert m.verdict(m.names.index("app/client"), m.names.index("kube-system/coredns-1"), a).value == "Drop"
+    # a pod the toServices policy does not apply to is dropped by deny-rest
+    assert _cell(m, "app/other", "kube-system/kube-dns", "UDP/53") == DROP
+
+
+def test_a_service_without_endpoints_rejects_and_a_mixed_service_is_unknown():
+    objs = _dns_world([
+        service("app", "empty", {"app": "nobody"}, [(80, 80, "TCP")], cluster_ip="10.96.0.20"),
+        service("app", "mixed", {"tier": "back"}, [(53, 53, "UDP")], cluster_ip="10.96.0.21"),
+        pod("app", "back-1", "10.0.1.5", {"tier": "back", "pod": "back-1"}),
+        pod("app", "back-2", "10.0.1.6", {"tier": "back", "pod": "back-2"}),
+        _acnp("to-back-1-only", 1, {"podSelector": {"matchLabels": {"app": "other"}}},
+              [{"action": "Allow", "to": [{"podSelector": {"matchLabels": {"pod": "back-1"}}}]}, {"action": "Drop"}]),
+        {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy", "metadata": {"name": "isolate-back"},
+         "spec": {"priority": 2, "tier": "application", "appliedTo": [{"podSelector": {"matchLabels": {"tier": "back"}}}],
+                  "ingress": [{"action": "Drop"}]}}])
+    cluster = build(objs, "antrea")
+    m = compute_matrix(cluster.compiled, services=True)
+    assert _cell(m, "app/other", "app/empty", "TCP/80") == REJECT
+    assert verdict(cluster, "app/other", "service/app/empty", 80) == "Reject"
+    # back-1 allowed by the source's egress, back-2 not: the endpoints disagree
+    assert _cell(m, "app/client", "app/mixed", "UDP/53") == DROP  # ingress drops both
+    # hairpin: back-1 reaches itself through the Service (ingress exempt), back-2 is dropped
+    assert _cell(m, "app/back-1", "app/mixed", "UDP/53") == UNKNOWN
+    assert verdict(cluster, "app/back-1", "service/app/mixed", 53, "UDP") == "Unknown"
+    assert (m.names.index("app/back-1"), next(t for t, tg in enumerate(m.services.targets)
+                                             if tg.name == "svc:app/mixed")) in m.services.overrides
+
+
+def test_a_node_port_service_from_an_outside_endpoint():
+    np_svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "app"},
+              "spec": {"type": "NodePort", "selector": {"app": "other"}, "clusterIP": "10.96.0.30",
+                       "ports": [{"port": 80, "targetPort": 8080, "protocol": "TCP", "nodePort": 30080}]}}
+    cip_svc = service("app", "internal", {"app": "other"}, [(81, 8080, "TCP")], cluster_ip="10.96.0.31")
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web",
+                                                                                          "namespace": "app"},
+              "spec": {"podSelector": {"matchLabels": {"app": "other"}}, "policyTypes": ["Ingress"],
+                       "ingress": [{"from": [{"ipBlock": {"cidr": "203.0.113.0/24"}}], "ports": [{"port": 8080}]}]}}
+    cluster = build(_dns_world([np_svc, cip_svc, policy]), "antrea")
+    m = compute_matrix(cluster.compiled, externals=["203.0.113.7", "198.51.100.7"], outside=True, services=True)
+    assert _cell(m, "203.0.113.7", "app/web", "TCP/80") == ALLOW
+    assert verdict(cluster, "203.0.113.7", "service/app/web", 80) == "Allow"
+    assert _cell(m, "198.51.100.7", "app/web", "TCP/80") == DROP
+    assert _cell(m, "203.0.113.7", "app/internal", "TCP/81") == NOT_APPLICABLE
+    assert _cell(m, "app/client", "app/web", "TCP/80") == DROP
