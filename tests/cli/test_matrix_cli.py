@@ -25,7 +25,7 @@ def allows(doc, port_set: dict, label: str) -> bool:
 
 def test_json_pod_view_and_port_selection():
     doc = json.loads(run("-o", "json", "--port", "22", "--port", "53/UDP"))
-    assert doc["apiVersion"] == "tierwall.dev/v1alpha2" and doc["by"] == "pod"
+    assert doc["apiVersion"] == "tierwall.dev/v1alpha3" and doc["by"] == "pod"
     assert doc["kind"] == "ConnectivityMatrix" and doc["ports"] == ["TCP/22", "UDP/53"]
     names = [e["name"] for e in doc["endpoints"]]
 
