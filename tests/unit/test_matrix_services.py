@@ -93,3 +93,32 @@ def test_a_node_port_service_from_an_outside_endpoint():
     assert _cell(m, "198.51.100.7", "app/web", "TCP/80") == DROP
     assert _cell(m, "203.0.113.7", "app/internal", "TCP/81") == NOT_APPLICABLE
     assert _cell(m, "app/client", "app/web", "TCP/80") == DROP
+
+
+def test_diff_reports_a_change_that_blocks_dns_through_the_kube_dns_service(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from helpers import dump
+    from tierwall.cli.main import cli
+
+    before = tmp_path / "before.yaml"
+    before.write_text(dump(_dns_world(DNS_VIA_SERVICE)))
+    blocked = [dict(DNS_VIA_SERVICE[0], spec={**DNS_VIA_SERVICE[0]["spec"], "egress": [
+        {"action": "Drop", "toServices": [{"name": "kube-dns", "namespace": "kube-system"}]}]}), DNS_VIA_SERVICE[1]]
+    after = tmp_path / "after.yaml"
+    after.write_text(dump(_dns_world(blocked)))
+    r = CliRunner().invoke(cli, ["diff", "--before", str(before), "--after", str(after), "--cni", "antrea",
+                                 "--by", "pod", "-o", "json", "--exit-code"])
+    assert r.exit_code == 1, r.output
+    doc = json.loads(r.stdout)
+    dns = {(c["from"], c["to"], c["port"]): c for c in doc["changes"]}
+    udp = dns[("app/client", "svc:kube-system/kube-dns", "UDP/53")]
+    assert udp["change"] == "newly denied" and udp["before"] == "Allow" and udp["after"] == "Drop"
+    assert udp["decidedAfter"]["policy"] == "ClusterNetworkPolicy/allow-dns"
+    assert ("app/client", "svc:kube-system/kube-dns", "TCP/53") in dns
+    # pod-to-pod connectivity did not change: the only changes are to the Service
+    assert {c["to"] for c in doc["changes"]} == {"svc:kube-system/kube-dns"}
+    text = CliRunner().invoke(cli, ["diff", "--before", str(before), "--after", str(after), "--cni", "antrea"])
+    assert "app/client → svc:kube-system/kube-dns" in text.output

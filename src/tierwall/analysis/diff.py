@@ -3,7 +3,9 @@
 Both sides get a matrix over the same port classes (cut by both sides' rules). Pods present
 on both sides are compared through *joint* classes (pods in the same class on both sides),
 so a 10,000-pod cluster costs two matrices and one array comparison. Every changed group of
-pod pairs is explained by tracing one representative pair on each side.
+pod pairs is explained by tracing one representative pair on each side. Service ports are
+destinations too (``diff_services``): a change that blocks DNS through the kube-dns Service
+shows as ``… → svc:kube-system/kube-dns UDP/53``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..engine import Flow, trace_flow
 from ..engine.matrix import ALLOW, VERDICTS, compute_matrix
 from ..engine.outside import outside_endpoints
 from ..engine.portclasses import default_port_classes
+from .diff_services import service_changes
 
 
 @dataclass
@@ -55,6 +58,13 @@ class DiffReport:
     changes: list[Change] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    services_added: list[str] = field(default_factory=list)
+    """Service ports (``svc:NS/NAME TCP/80``) only after: new destinations, not compared."""
+    services_removed: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes or self.added or self.removed or self.services_added or self.services_removed)
 
     def to_dict(self) -> dict:
         return {"apiVersion": "tierwall.dev/v1alpha1", "kind": "ConnectivityDiff", "by": self.by,
@@ -62,9 +72,12 @@ class DiffReport:
                 "summary": {"newlyAllowed": sum(c.pairs for c in self.changes if c.kind == "newly allowed"),
                             "newlyDenied": sum(c.pairs for c in self.changes if c.kind == "newly denied"),
                             "otherChanges": sum(c.pairs for c in self.changes if c.kind == "changed"),
-                            "podsAdded": len(self.added), "podsRemoved": len(self.removed)},
+                            "podsAdded": len(self.added), "podsRemoved": len(self.removed),
+                            "servicePortsAdded": len(self.services_added),
+                            "servicePortsRemoved": len(self.services_removed)},
                 "changes": [c.to_dict() for c in self.changes], "podsAdded": self.added,
-                "podsRemoved": self.removed}
+                "podsRemoved": self.removed, "servicePortsAdded": self.services_added,
+                "servicePortsRemoved": self.services_removed}
 
 
 def _reason(decision) -> dict:
@@ -97,14 +110,16 @@ def diff(before: Cluster, after: Cluster, by: str = "workload") -> DiffReport:
     taken = {ip for side in (before, after) for p in side.inventory.pods for ip in p.ips}
     taken |= {a for side in (before, after) for n in side.inventory.nodes.values() for a in n.addresses}
     pieces = outside_endpoints([before.model, after.model], taken)
-    mb = compute_matrix(before.compiled, ports, outside=pieces)
-    ma = compute_matrix(after.compiled, ports, outside=pieces)
+    mb = compute_matrix(before.compiled, ports, outside=pieces, services=True)
+    ma = compute_matrix(after.compiled, ports, outside=pieces, services=True)
     keys_b = {name: i for i, name in enumerate(mb.names)}
     keys_a = {name: i for i, name in enumerate(ma.names)}
     common = sorted(set(keys_b) & set(keys_a))
     pods_b = {e.label for e in mb.endpoints if e.pod is not None}
     pods_a = {e.label for e in ma.endpoints if e.pod is not None}
     report = DiffReport(by, [p.label for p in ports], added=sorted(pods_a - pods_b), removed=sorted(pods_b - pods_a))
+    svc_changes, report.services_added, report.services_removed = service_changes(
+        before, after, mb, ma, common, _groups(mb, by), Change)
     if not common:
         return report
     ib = np.array([keys_b[k] for k in common])
@@ -160,7 +175,8 @@ def diff(before: Cluster, after: Cluster, by: str = "workload") -> DiffReport:
             else:
                 change.after_reason = reason
     order = {"newly allowed": 0, "newly denied": 1, "changed": 2}
-    report.changes = sorted(merged.values(), key=lambda c: (order[c.kind], c.src_group, c.dst_group, c.port))
+    report.changes = sorted([*merged.values(), *svc_changes],
+                            key=lambda c: (order[c.kind], c.src_group, c.dst_group, c.port))
     return report
 
 

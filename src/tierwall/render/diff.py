@@ -13,7 +13,7 @@ STYLE = {"newly allowed": "bold green", "newly denied": "bold red", "changed": "
 
 
 def render_diff_text(report: DiffReport, console: Console) -> None:
-    if not report.changes and not report.added and not report.removed:
+    if not report.changed:
         console.print(Text("no connectivity changes", style="green"))
         return
     # one line per (pair of groups, verdicts, reasons), listing every port class it holds for
@@ -37,7 +37,9 @@ def render_diff_text(report: DiffReport, console: Console) -> None:
                            (f"  ({c.before_reason['origin']})" if c.before_reason.get("origin") else ""), style="dim"))
         console.print(Text(f"      after:  {c.after_reason['explanation']}" +
                            (f"  ({c.after_reason['origin']})" if c.after_reason.get("origin") else ""), style="dim"))
-    for title, pods in (("Pods only after", report.added), ("Pods only before", report.removed)):
+    for title, pods in (("Pods only after", report.added), ("Pods only before", report.removed),
+                        ("Service ports only after", report.services_added),
+                        ("Service ports only before", report.services_removed)):
         if pods:
             console.print(Text(f"\n{title}: {', '.join(pods[:20])}" + (" …" if len(pods) > 20 else ""), style="cyan"))
     summary = report.to_dict()["summary"]

@@ -43,5 +43,5 @@ def diff(before, after, cni, by, output, exit_code, verbose, objects):
         render_diff_text(report, stdout())
         if drift is not None:
             drift.render(stdout())
-    changed = bool(report.changes or report.added or report.removed) or (drift is not None and drift.changed)
+    changed = report.changed or (drift is not None and drift.changed)
     sys.exit(EXIT_FAILED if exit_code and changed else EXIT_OK)
