@@ -14,8 +14,8 @@
    classes² × port classes. Pod-level exceptions (a pod to itself, node-local host traffic)
    are applied when cells are read.
 
-Rules with Calico entity or L4 conditions are evaluated per representative pair with the
-scalar matcher (correct, slower); all other rules are fully vectorised.
+Peers are read in their resolved form (``engine.resolve``); Calico entity and L4 conditions
+are vectorised too (``engine.conditionvec``), so every rule is a few word operations.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import numpy as np
 from ..addresses import parse_ip
 from ..model import Action, Direction, NoMatch, Peer, PortMatch, Rule, Verdict
 from .compile import CompiledCluster
-from .flow import Endpoint, Flow, endpoint_for_ip, endpoint_for_pod
-from .match import Match, rule_matches
+from .conditionvec import ConditionVectors
+from .flow import Endpoint, endpoint_for_ip, endpoint_for_pod
 from .outside import Outside, outside_endpoints
 from .portclasses import PortClass, default_port_classes
 from .services import ServiceMatrix, compute_service_matrix
@@ -441,21 +441,6 @@ class _PortAxis:
         return out
 
 
-def _scalar_rule(cc: CompiledCluster, rule: Rule, local: Endpoint, remotes: list[Endpoint], ports: list[PortClass],
-                 direction: Direction) -> tuple[np.ndarray, np.ndarray]:
-    """Entity/L4 rules: the trace matcher on each representative pair; (remotes, ports) bools."""
-    yes = np.zeros((len(remotes), len(ports)), bool)
-    maybe = np.zeros_like(yes)
-    for a, pc in enumerate(ports):
-        for c, remote in enumerate(remotes):
-            src, dst = (local, remote) if direction is Direction.EGRESS else (remote, local)
-            icmp = (8, 0) if pc.protocol == "ICMP" else (None, None)
-            m, _ = rule_matches(cc, rule, Flow(src, dst, pc.protocol, pc.port, None, *icmp))
-            yes[c, a] = m is Match.YES
-            maybe[c, a] = m is Match.MAYBE
-    return yes, maybe
-
-
 @dataclass
 class Tracker:
     """What the walk saw, for analyses (lint): per rule, whether it matched any flow, whether it
@@ -508,6 +493,7 @@ class _Walker:
         self.named: dict[int, list[PortMatch]] = {}
         self.plan_info: dict[int, tuple] = {}
         self.axis = _PortAxis(ports)
+        self.conditions = ConditionVectors(cc, lambda res: vec.resolved(res)[0][reps], remotes, ports, self.n_w)
 
     def peer_flags(self, rule: Rule) -> tuple[bool, bool]:
         """Whether the rule's peers depend on the subject's namespace / node."""
@@ -544,7 +530,7 @@ class _Walker:
         the rule treats every remote class alike. Remote classes equal under every rule of a
         plan get equal rows, so the walk runs once per such group (:meth:`groups`)."""
         if rule.entities or rule.l4 is not None:
-            return np.arange(self.n_c), self.n_c  # scalar rules: no grouping
+            return self._condition_codes(rule, local, direction)
         peer = None
         if rule.peers is not None:
             key = ("codes",) + self._peer_key(rule, local.pod.namespace, local.node_name)
@@ -640,9 +626,6 @@ class _Walker:
     def rule_bits(self, rule: Rule, local: Endpoint, direction: Direction, rows: np.ndarray):
         """(yes, maybe) of one rule over (the remote classes ``rows``, words); maybe may be None."""
         n = len(rows)
-        if rule.entities or rule.l4 is not None:
-            y, m = _scalar_rule(self.cc, rule, local, [self.remotes[r] for r in rows], self.ports, direction)
-            return pack(y, self.n_w), pack(m, self.n_w)
         py, pm = self.peers(rule, local.pod.namespace, local.node_name)
         qy, qm = self.port_bits(rule, local, direction)
         py = py[rows] if py.shape[0] > 1 else py
@@ -651,10 +634,30 @@ class _Walker:
             qy = qy[rows]
             qm = qm[rows] if qm is not None else None
         yes = py & qy
+        if rule.entities or rule.l4 is not None:  # Calico entity / L4 conditions, ANDed
+            cy, cm = self.conditions.rule(rule, local, direction, rows)
+            possible = (py | (pm if pm is not None else 0)) & (qy | (qm if qm is not None else 0)) & (
+                cy | (cm if cm is not None else 0))
+            yes = yes & cy
+            maybe = possible & ~yes
+            return np.broadcast_to(yes, (n, self.n_w)), (np.broadcast_to(maybe, (n, self.n_w)) if maybe.any() else None)
         if pm is None and qm is None:
             return (np.broadcast_to(yes, (n, self.n_w)) if yes.shape[0] == 1 else yes), None
         maybe = (py | (pm if pm is not None else 0)) & (qy | (qm if qm is not None else 0)) & ~yes
         return np.broadcast_to(yes, (n, self.n_w)), np.broadcast_to(maybe, (n, self.n_w))
+
+    def _condition_codes(self, rule: Rule, local: Endpoint, direction: Direction) -> tuple[np.ndarray, int]:
+        """Remote codes of a rule with entity / L4 conditions: remote classes with equal rows
+        of the whole rule are alike."""
+        key = ("condition codes", id(rule), id(local), direction)
+        hit = self.port_cache.get(key)
+        if hit is None:
+            yes, maybe = self.rule_bits(rule, local, direction, np.arange(self.n_c))
+            both = yes if maybe is None else np.concatenate([yes, maybe], axis=1)
+            _, inverse = np.unique(both, axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1).astype(np.int64)
+            hit = self.port_cache[key] = (inverse, int(inverse.max()) + 1, rule, local)
+        return hit[0], hit[1]
 
     def subject_key(self, local: Endpoint, direction: Direction, klass: int) -> tuple:
         """What a walk depends on besides the shared caches: the plan, and the subject's
