@@ -128,3 +128,35 @@ def test_table_merges_port_classes_with_identical_verdicts(tmp_path):
     tables = out.count("from \\ to")
     assert 2 <= tables <= 4, out  # 16 ranges (+ other, UDP, ICMP) share 3 verdict patterns here
     assert "TCP/1000-1010, TCP/1300-1310" in out
+
+
+def test_namespace_view_groups_outside_pieces_every_rule_treats_alike(tmp_path):
+    """10.0.0.0/8 except 10.1.0.0/16 cuts three pieces; the two outside the except get the same
+    verdicts from every rule, so the namespace view shows them as one group and lists them."""
+    import yaml
+    objs = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}},
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a", "labels": {"app": "p"}},
+             "spec": {"nodeName": "n1", "containers": [{"name": "c"}]}, "status": {"podIP": "192.168.0.5"}},
+            {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "out", "namespace": "a"},
+             "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+                      "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}]}}]
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump_all(objs))
+    r = CliRunner().invoke(cli, ["matrix", "-f", str(path), "-o", "json", "--by", "pod"])
+    pod = json.loads(r.stdout)
+    names = [e["name"] for e in pod["endpoints"]]
+    pieces = [n for n in names if n.startswith("ext:10.")]
+    assert len(pieces) == 3
+    r = CliRunner().invoke(cli, ["matrix", "-f", str(path), "-o", "json", "--by", "namespace"])
+    doc = json.loads(r.stdout)
+    merged = doc["groupMembers"]  # the except piece is treated as the internet is: one group too
+    assert merged["internet +1"] == ["internet", "ext:10.1.0.0/16"]
+    (group, members), = [(g, m) for g, m in merged.items() if g != "internet +1"]
+    assert group in doc["groups"] and group.endswith(" +1") and len(members) == 2
+    assert set(members) == set(pieces) - {"ext:10.1.0.0/16"}
+    src = names.index("a/p")
+    rows = {pod["matrix"][src][names.index(m)] for m in members}
+    assert len(rows) == 1  # the pieces merged have the same verdicts from the pod
+    g = doc["groups"]
+    cells = [(r, n) for s, d, r, n in doc["cells"] if (s, d) == (g.index("a"), g.index(group))]
+    assert cells == [(rows.pop(), 2)]

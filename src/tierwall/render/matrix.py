@@ -46,19 +46,51 @@ def names_of(result: MatrixResult) -> list[str]:
 
 def group_of(result: MatrixResult, by: str) -> list[str]:
     """The group (pod, workload or namespace) of each endpoint; endpoints outside the pod
-    network are their own group (``node/NAME``, ``ext:CIDR``, ``internet``)."""
+    network are their own group (``node/NAME``, ``ext:CIDR``, ``internet``), except that in
+    the namespace and workload views the outside pieces every rule treats alike (one class)
+    form one group, named by its first piece and how many more (``ext:CIDR +3``): the policies
+    of a large cluster cut the address space into a thousand pieces, and a group view of one
+    group per piece would mostly repeat identical rows (:func:`group_members` lists them)."""
     inv = result.cc.inv
     workload_of = {p.key: key for key, pods in inv.workloads.items() for p in pods}
+    merged = _outside_groups(result) if by in ("namespace", "workload") else {}
     out = []
-    for e, name in zip(result.endpoints, names_of(result)):
+    for i, (e, name) in enumerate(zip(result.endpoints, names_of(result))):
         if e.pod is None:
-            out.append(name)
+            out.append(merged.get(i, name))
         elif by == "namespace":
             out.append(e.pod.namespace)
         elif by == "workload":
             out.append(workload_of.get(e.pod.key, e.pod.key))
         else:
             out.append(e.pod.key)
+    return out
+
+
+def _outside_groups(result: MatrixResult) -> dict[int, str]:
+    """Endpoint index → group name, for outside pieces that share their class with others."""
+    names = names_of(result)
+    by_class: dict[int, list[int]] = {}
+    for i, e in enumerate(result.endpoints):
+        if e.kind == "external":
+            by_class.setdefault(int(result.klass[i]), []).append(i)
+    out = {}
+    for members in by_class.values():
+        if len(members) > 1:
+            members.sort(key=lambda i: names[i] != INTERNET)  # 'internet' names its group when in it
+            label = f"{names[members[0]]} +{len(members) - 1}"
+            out.update((i, label) for i in members)
+    return out
+
+
+def group_members(result: MatrixResult, by: str) -> dict[str, list[str]]:
+    """Merged outside groups of a group view → the pieces they stand for."""
+    if by not in ("namespace", "workload"):
+        return {}
+    names = names_of(result)
+    out: dict[str, list[str]] = {}
+    for i, label in _outside_groups(result).items():
+        out.setdefault(label, []).append(names[i])
     return out
 
 
@@ -76,7 +108,8 @@ def notes(result: MatrixResult) -> list[str]:
     names = names_of(result)
     if any(n.startswith("ext:") or n == INTERNET for n in names):
         out.append("ext:CIDR endpoints stand for every address of that piece of the address space the policies "
-                   "cut; 'internet' for every address no policy names")
+                   "cut; 'internet' for every address no policy names; in the namespace and workload views, "
+                   "'ext:CIDR +N' is one group of N+1 such pieces that every rule treats alike (JSON: groupMembers)")
     v6 = uncovered(cc.model)
     if v6:
         out.append(f"IPv6 networks are not represented: {', '.join(v6[:5])}" + (" …" if len(v6) > 5 else ""))
@@ -272,7 +305,8 @@ def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
     else:
         labels = group_of(result, by)
         groups, entries, total = result.group_hist(labels)
-        out.write(',"groups":' + _dump(groups) + ',"pairs":' + _dump(total.tolist()))
+        out.write(',"groups":' + _dump(groups) + ',"groupMembers":' + _dump(group_members(result, by)) +
+                  ',"pairs":' + _dump(total.tolist()))
         out.write(',"cells":' + _dump(entries.tolist()))
     matrix_services.write_json(result, by, out, labels if by not in ("pod", "class") else None)
     out.write("}\n")
