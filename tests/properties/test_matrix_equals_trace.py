@@ -91,3 +91,31 @@ def test_service_cells_equal_trace_to_the_service(case):
             want = trace(cluster.compiled, Request(src, None, target.service, sp.protocol, sp.port)).verdict
             assert VERDICTS[code] == want, f"{src.label} -> {target.name} {target.label}: matrix {VERDICTS[code]}, " \
                                            f"trace {want}\n{objs}"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario())
+def test_grouped_plan_index_gives_every_pod_the_same_plan(case):
+    """Large clusters index plans by hashing each pod's rule set (``_index_grouped``); on the
+    same cluster it must give every pod, both directions, exactly the rules the per-pod index
+    gives, in the same order — and pods with equal plans share one plan object."""
+    import tierwall.engine.compile as compile_module
+    from tierwall.engine.compile import compile_cluster
+    from tierwall.model import Direction
+    objs, cni = case
+    cluster = build(objs, cni)
+    small = compile_cluster(cluster.compiled.model, cluster.inventory)
+    plans = {(pod.index, d): small.plan(pod, d) for pod in cluster.inventory.pods for d in Direction}
+    assert small._grouped is None
+    saved = compile_module.GROUPED_INDEX_FROM
+    compile_module.GROUPED_INDEX_FROM = 0
+    try:
+        grouped = compile_cluster(cluster.compiled.model, cluster.inventory)
+        for pod in cluster.inventory.pods:
+            for direction in Direction:
+                a, b = plans[(pod.index, direction)], grouped.plan(pod, direction)
+                assert [(sp.stage.name, [id(r) for r in sp.rules], [id(p) for p in sp.isolating]) for sp in a] == \
+                       [(sp.stage.name, [id(r) for r in sp.rules], [id(p) for p in sp.isolating]) for sp in b]
+        assert grouped._grouped is not None
+    finally:
+        compile_module.GROUPED_INDEX_FROM = saved

@@ -19,6 +19,10 @@ from ..selectors import LabelSelector
 from .resolve import Resolved, ResolvedEntity, kind_of, relativity, resolve_entity
 
 
+GROUPED_INDEX_FROM = 2048
+"""Pods from which plans are indexed by the vectorised, grouped path (numpy)."""
+
+
 @dataclass(frozen=True, slots=True)
 class StagePlan:
     """The rules of one stage that apply at one endpoint for one direction, in order."""
@@ -84,6 +88,8 @@ class CompiledCluster:
         self._relative: dict[Peer, tuple[bool, bool]] = {}
         self._entities: dict[EntityMatch, ResolvedEntity] = {}
         self._by_pod: list[dict] | None = None
+        self._grouped: dict | None = None
+        self._items_list: list = []
         self.rules_by_stage: dict[str, list[Rule]] = {s.name: [] for s in model.stages}
         self.policies_by_stage: dict[str, list[Policy]] = {s.name: [] for s in model.stages}
         for policy in model.policies:
@@ -206,34 +212,73 @@ class CompiledCluster:
         return bool(self.applied_bits(peers) >> pod.index & 1)
 
     # --- plans ------------------------------------------------------------------------------
-    def _index(self) -> None:
-        """Invert "rule applies to pods" into "pod → its rules", once for all pods: the cost is
-        the total number of (rule, pod) pairs, not rules × pods."""
-        n = len(self.inv.pods)
-        self._by_pod: list[dict] = [{} for _ in range(n)]
-
-        def members(bits: int):
-            if n < 2048 and bits.bit_count() < 256:  # small: walk the set bits (no numpy import)
-                out = []
-                while bits:
-                    low = bits & -bits
-                    out.append(low.bit_length() - 1)
-                    bits ^= low
-                return out
-            import numpy as np
-            raw = bits.to_bytes(max(1, (n + 7) // 8), "little")
-            return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:n])
-
+    def _items(self):
+        """Every (slot, rule or isolating policy, pods it applies to) in evaluation order; a slot
+        is (stage, direction, "rules" | "isolating")."""
         for stage in self.model.stages:
             for rule in self.rules_by_stage.get(stage.name, ()):
-                for i in members(self.applied_bits(rule.applied_to)):
-                    self._by_pod[i].setdefault((stage.name, rule.direction, "rules"), []).append(rule)
+                yield (stage.name, rule.direction, "rules"), rule, self.applied_bits(rule.applied_to)
             for policy in self.policies_by_stage.get(stage.name, ()):
-                if not policy.isolates:
-                    continue
-                for i in members(self.applied_bits(policy.subject)):
-                    for direction in policy.isolates:
-                        self._by_pod[i].setdefault((stage.name, direction, "isolating"), []).append(policy)
+                if policy.isolates:
+                    bits = self.applied_bits(policy.subject)
+                    for direction in sorted(policy.isolates, key=lambda d: d.value):
+                        yield (stage.name, direction, "isolating"), policy, bits
+
+    def _index(self) -> None:
+        """Invert "rule applies to pods" into "pod → its rules", once for all pods: the cost is
+        the total number of (rule, pod) pairs, not rules × pods. Large clusters take the
+        vectorised, grouped path (:meth:`_index_grouped`)."""
+        n = len(self.inv.pods)
+        if n >= GROUPED_INDEX_FROM:
+            self._index_grouped()
+            return
+        self._by_pod = [{} for _ in range(n)]
+        for slot, item, bits in self._items():
+            while bits:
+                low = bits & -bits
+                self._by_pod[low.bit_length() - 1].setdefault(slot, []).append(item)
+                bits ^= low
+
+    def _index_grouped(self) -> None:
+        """Pods whose rules are the same get one plan, found without a Python step per (pod, rule)
+        pair: each (pod, direction) gets two independent 64-bit sums of random weights of its
+        items plus their count, and pods with equal keys share the plan built from the first of
+        them (a false merge needs two 64-bit collisions at once, about 2^-128 per pair)."""
+        import numpy as np
+        n = len(self.inv.pods)
+        items, pods, item_of = [], [], []
+        for slot, item, bits in self._items():
+            if not bits:
+                continue
+            raw = bits.to_bytes(max(1, (n + 7) // 8), "little")
+            members = np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:n])
+            pods.append(members)
+            item_of.append(np.full(len(members), len(items), np.int64))
+            items.append((slot, item))
+        self._items_list = items
+        self._grouped = {}
+        P = np.concatenate(pods) if pods else np.zeros(0, np.int64)
+        X = np.concatenate(item_of) if item_of else np.zeros(0, np.int64)
+        order = np.lexsort((X, P))  # by pod, then in evaluation order
+        P, X = P[order], X[order]
+        rng = np.random.default_rng(20261202)
+        w1 = rng.integers(1, 2 ** 63, size=max(1, len(items)), dtype=np.uint64)
+        w2 = rng.integers(1, 2 ** 63, size=max(1, len(items)), dtype=np.uint64)
+        item_dir = np.array([slot[1] is Direction.EGRESS for slot, _ in items] or [False])
+        for direction in Direction:
+            keep = item_dir[X] == (direction is Direction.EGRESS)
+            p, x = P[keep], X[keep]
+            h1, h2, count = (np.zeros(n, np.uint64), np.zeros(n, np.uint64), np.zeros(n, np.uint64))
+            if len(p):
+                starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+                owners = p[starts]
+                h1[owners] = np.add.reduceat(w1[x], starts)
+                h2[owners] = np.add.reduceat(w2[x], starts)
+                count[owners] = np.diff(np.r_[starts, len(p)])
+            _, first, group = np.unique(np.stack([h1, h2, count], axis=1), axis=0, return_index=True,
+                                        return_inverse=True)
+            bounds = (np.searchsorted(p, first, "left"), np.searchsorted(p, first, "right"))
+            self._grouped[direction] = (group.reshape(-1), [x[a:b] for a, b in zip(*bounds)], {})
 
     def plan(self, pod: Pod, direction: Direction) -> tuple[StagePlan, ...]:
         """The stages, each with the rules that apply at ``pod`` for ``direction``, in order.
@@ -241,17 +286,31 @@ class CompiledCluster:
         key = (pod.index, direction)
         plan = self._plans.get(key)
         if plan is None:
-            if self._by_pod is None:
+            if self._by_pod is None and self._grouped is None:
                 self._index()
-            mine = self._by_pod[pod.index]
-            parts = tuple((tuple(mine.get((stage.name, direction, "rules"), ())),
-                           tuple(mine.get((stage.name, direction, "isolating"), ()))) for stage in self.model.stages)
-            content = (direction, tuple((tuple(map(id, r)), tuple(map(id, i))) for r, i in parts))
-            plan = self._plan_intern.get(content)
-            if plan is None:  # pods with the same rules share one plan object (its id is a key)
-                plan = self._plan_intern[content] = tuple(
-                    StagePlan(stage, r, i) for stage, (r, i) in zip(self.model.stages, parts))
+            if self._grouped is not None:
+                group, entries, built = self._grouped[direction]
+                g = int(group[pod.index])
+                plan = built.get(g)
+                if plan is None:
+                    mine: dict = {}
+                    for x in entries[g].tolist():
+                        slot, item = self._items_list[x]
+                        mine.setdefault(slot, []).append(item)
+                    plan = built[g] = self._make_plan(mine, direction)
+            else:
+                plan = self._make_plan(self._by_pod[pod.index], direction)
             self._plans[key] = plan
+        return plan
+
+    def _make_plan(self, mine: dict, direction: Direction) -> tuple[StagePlan, ...]:
+        parts = tuple((tuple(mine.get((stage.name, direction, "rules"), ())),
+                       tuple(mine.get((stage.name, direction, "isolating"), ()))) for stage in self.model.stages)
+        content = (direction, tuple((tuple(map(id, r)), tuple(map(id, i))) for r, i in parts))
+        plan = self._plan_intern.get(content)
+        if plan is None:  # pods with the same rules share one plan object (its id is a key)
+            plan = self._plan_intern[content] = tuple(
+                StagePlan(stage, r, i) for stage, (r, i) in zip(self.model.stages, parts))
         return plan
 
 

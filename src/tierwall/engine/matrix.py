@@ -356,9 +356,7 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
             if not e.is_pod:
                 keys.append(-1)
                 continue
-            plan = cc.plan(e.pod, direction)
-            key = tuple((tuple(id(r) for r in sp.rules), tuple(id(p) for p in sp.isolating)) for sp in plan)
-            keys.append(plans.setdefault(key, len(plans)))
+            keys.append(plans.setdefault(id(cc.plan(e.pod, direction)), len(plans)))  # plans are interned
         ints.append(np.array(keys))
     if relative:
         ints.append(np.array([vec.ns_index.get(e.pod.namespace, -1) if e.pod else -1 for e in endpoints]))
