@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "tierwall"
-LAYERS = ["origin", "errors", "addresses", "load", "selectors", "inventory", "model", "dialects", "live", "engine",
+LAYERS = ["gcpause", "origin", "errors", "addresses", "load", "selectors", "inventory", "model", "dialects", "live", "engine",
           "cluster", "expect", "rbac", "analysis", "enforce", "render", "api", "fleet", "web", "cli", "__main__",
           "__init__"]
 KNOWN_BACK_EDGES = {

@@ -14,6 +14,7 @@ from .dialects.contract import ClusterFacts, ServiceFacts
 from .dialects.known_kinds import misspelt_kinds
 from .engine import CompiledCluster, compile_cluster
 from .errors import Diagnostics
+from .gcpause import paused
 from .inventory import INVENTORY_KINDS, Inventory, build_inventory
 from .load import RawObject, load_paths
 from .model import Model
@@ -39,6 +40,7 @@ class Cluster:
         return self.model.cni
 
 
+@paused()
 def load_cluster(paths: Iterable[str], cni: str | None = None, stdin=None,
                  diags: Diagnostics | None = None, strict: bool = True,
                  extra: Iterable[RawObject] = (), pod_cidr: str | None = None) -> Cluster:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..addresses import parse_ip
+from ..gcpause import paused
 from ..model import Action, Direction, NoMatch, Peer, PortMatch, Rule, Verdict
 from .compile import CompiledCluster
 from .conditionvec import ConditionVectors
@@ -748,6 +749,7 @@ def _combine(egress: np.ndarray, ingress: np.ndarray) -> np.ndarray:
     return np.stack([ea & ia, er | (ea & ir), eu | (ea & iu)], axis=1)
 
 
+@paused()
 def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, externals: list[str] = (),
                    progress=None, tracker: Tracker | None = None,
                    outside: bool | list[Outside] = False, services: bool = False) -> MatrixResult:

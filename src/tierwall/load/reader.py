@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import yaml
 
 from ..errors import Diagnostics, clip
+from ..gcpause import paused
 from ..origin import Origin
 from . import kustomize
 
@@ -232,36 +233,33 @@ def load_text(text: str, filename: str, diags: Diagnostics, stream_bytes: int | 
     out: list[RawObject] = []
     loader = _Loader(text)
     doc = 0
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    streaming = len(text) > (STREAM_BYTES if stream_bytes is None else stream_bytes)
-    try:
-        if streaming:
-            loader.get_event()  # StreamStartEvent
-        while (not loader.check_event(yaml.StreamEndEvent)) if streaming else loader.check_node():
-            node = _compose_without_noise(loader) if streaming else loader.get_node()
-            duplicates: list = []
-            data = _construct(node, loader, duplicates)
-            for key, first, second in duplicates:
-                diags.error(Origin(file=filename, doc=doc, line=second.start_mark.line + 1),
-                            f"duplicate key {clip(key)!r} (first at line {first.start_mark.line + 1}); "
-                            f"the API server refuses duplicate fields", "TW109")
-            out.extend(_unpack(data, node, filename, doc, diags))
-            doc += 1
-    except InputTooComplex as exc:
-        diags.error(Origin(file=filename, doc=doc, line=exc.problem_mark.line + 1), exc.problem, "TW102")
-    except RecursionError:  # nesting deep enough to exhaust the composer before our bound
-        diags.error(Origin(file=filename, doc=doc), f"nesting deeper than {MAX_DEPTH} levels; refused", "TW102")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        diags.error(Origin(file=filename, doc=doc, line=line), f"invalid YAML: {clip(problem)}", "TW102")
-    finally:
-        loader.dispose()
-        gc.freeze()  # what was loaded stays: keep it out of every later collection
-        if gc_was_enabled:
-            gc.enable()
+    with paused():
+        streaming = len(text) > (STREAM_BYTES if stream_bytes is None else stream_bytes)
+        try:
+            if streaming:
+                loader.get_event()  # StreamStartEvent
+            while (not loader.check_event(yaml.StreamEndEvent)) if streaming else loader.check_node():
+                node = _compose_without_noise(loader) if streaming else loader.get_node()
+                duplicates: list = []
+                data = _construct(node, loader, duplicates)
+                for key, first, second in duplicates:
+                    diags.error(Origin(file=filename, doc=doc, line=second.start_mark.line + 1),
+                                f"duplicate key {clip(key)!r} (first at line {first.start_mark.line + 1}); "
+                                f"the API server refuses duplicate fields", "TW109")
+                out.extend(_unpack(data, node, filename, doc, diags))
+                doc += 1
+        except InputTooComplex as exc:
+            diags.error(Origin(file=filename, doc=doc, line=exc.problem_mark.line + 1), exc.problem, "TW102")
+        except RecursionError:  # nesting deep enough to exhaust the composer before our bound
+            diags.error(Origin(file=filename, doc=doc), f"nesting deeper than {MAX_DEPTH} levels; refused", "TW102")
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            problem = getattr(exc, "problem", None) or str(exc)
+            diags.error(Origin(file=filename, doc=doc, line=line), f"invalid YAML: {clip(problem)}", "TW102")
+        finally:
+            loader.dispose()
+            gc.freeze()  # what was loaded stays: keep it out of every later collection
     return out
 
 

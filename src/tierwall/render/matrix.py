@@ -23,6 +23,7 @@ from rich.table import Table
 
 from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult, port_ranges
 from ..engine.outside import INTERNET, uncovered
+from ..gcpause import paused
 from . import matrix_services
 from .dot import quote
 
@@ -281,6 +282,7 @@ def _dump(value) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+@paused()
 def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
     """The ``ConnectivityMatrix`` document, written piecewise (see docs/matrix.md):
     ``portSets`` holds the distinct verdict rows; cells are indexes into it."""
@@ -339,6 +341,7 @@ def _pod_rows(result: MatrixResult, overrides: dict[tuple[int, int], int]):
 
 # --- CSV (streamed) -----------------------------------------------------------------------------
 
+@paused()
 def write_matrix_csv(result: MatrixResult, by: str, out: IO[str]) -> None:
     """One row per (source, destination) with the allowed (rejected, unknown) ports as ranges,
     as NCA writes connections; group views: one row per (group pair, verdict row)."""
