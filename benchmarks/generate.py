@@ -6,7 +6,7 @@
     python benchmarks/generate.py --shape varied --pods 10000 --policies 2500 --seed 1 OUTDIR
 
 Writes OUTDIR/namespaces.yaml, OUTDIR/pods.yaml and OUTDIR/policies.yaml (plus
-OUTDIR/antrea.yaml / calico.yaml with the options). Clusters look like real ones: teams own
+OUTDIR/antrea.yaml / calico.yaml with the options; the varied shape also OUTDIR/services.yaml). Clusters look like real ones: teams own
 namespaces, namespaces hold a few workloads of replicated pods with app/tier/team labels and
 named container ports; NetworkPolicies follow the usual patterns: default-deny, allow from a
 team's namespaces, app-tier microsegmentation (web → api → db), DNS egress, ipBlock egress to
@@ -17,7 +17,11 @@ hidden a cost that grew with the number of distinct ports): 40-60 pods per names
 them as Deployments (pods synthesized from the template, addresses from the default pod
 range), many container port names and numbers; one NetworkPolicy per 4 pods with many
 distinct ``endPort`` ranges, named ports, ``matchExpressions`` namespace selectors with
-In/NotIn/Exists, ipBlocks with ``except``, and TCP/UDP/SCTP entries.
+In/NotIn/Exists, ipBlocks with ``except``, and TCP/UDP/SCTP entries. It also has Services
+(issue 13: Services are matrix destinations): one per workload in about half of them, on the
+workload's named ports (named and numeric targetPorts), and kube-system with two CoreDNS pods
+behind the kube-dns Service; with ``--antrea``, an Antrea policy allows DNS through that
+Service (``toServices``) and drops other egress to kube-system.
 """
 
 from __future__ import annotations
@@ -175,6 +179,42 @@ def generate_varied(pods: int, policies: int, seed: int, deployments: bool = Tru
     return nss, workloads_objs, pol_objs
 
 
+def varied_services(workloads: list[dict], seed: int) -> list[dict]:
+    """kube-system with CoreDNS behind kube-dns, and a Service for about half the workloads
+    (of ``generate_varied``'s Pods and Deployments; a separate random stream, so the pods and
+    policies stay what they were without Services)."""
+    rnd = random.Random(seed * 7919 + 13)
+    workload_ports: dict[tuple[str, str], list[dict]] = {}
+    for obj in workloads:
+        spec = obj["spec"]["template"] if obj["kind"] == "Deployment" else obj
+        labels = spec["metadata"]["labels"]
+        workload_ports.setdefault((obj["metadata"]["namespace"], labels["app"]),
+                                  spec["spec"]["containers"][0]["ports"])
+    objs: list[dict] = [{"apiVersion": "v1", "kind": "Namespace",
+                         "metadata": {"name": "kube-system", "labels": {"team": "platform", "env": "prod"}}}]
+    for k in range(2):
+        objs.append({"apiVersion": "v1", "kind": "Pod",
+                     "metadata": {"name": f"coredns-{k}", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
+                     "spec": {"nodeName": f"node-{k}", "containers": [{"name": "coredns", "image": "x", "ports": [
+                         {"name": "dns", "containerPort": 53, "protocol": "UDP"},
+                         {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"}]}]},
+                     "status": {"phase": "Running", "podIP": f"10.96.128.{k + 2}"}})
+    objs.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kube-dns", "namespace": "kube-system"},
+                 "spec": {"selector": {"k8s-app": "kube-dns"}, "clusterIP": "10.96.0.10",
+                          "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": "dns"},
+                                    {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53}]}})
+    for (ns, app), ports in sorted(workload_ports.items()):
+        if rnd.random() < 0.5:
+            continue
+        objs.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": app, "namespace": ns},
+                     "spec": {"type": rnd.choice(["ClusterIP", "ClusterIP", "ClusterIP", "NodePort"]),
+                              "selector": {"app": app},
+                              "ports": [{"name": p["name"], "port": 80 + k, "protocol": p["protocol"],
+                                         "targetPort": p["name"] if rnd.random() < 0.5 else p["containerPort"]}
+                                        for k, p in enumerate(ports)]}})
+    return objs
+
+
 RANGES = 220
 """Distinct endPort ranges the policies draw from (a real cluster's few hundred)."""
 
@@ -258,6 +298,13 @@ def antrea_extras(nss):
                           "ingress": [{"action": "Pass", "from": [{"namespaces": {"sameLabels": ["env"]}}]},
                                       {"action": "Drop", "from": [{"namespaceSelector": {}}]}]}})
     objs.append({"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy",
+                 "metadata": {"name": "dns-through-kube-dns"},
+                 "spec": {"tier": "securityops", "priority": 1, "appliedTo": [{"namespaceSelector": {}}],
+                          "egress": [{"action": "Allow", "toServices": [{"name": "kube-dns",
+                                                                          "namespace": "kube-system"}]},
+                                     {"action": "Drop", "to": [{"namespaceSelector": {
+                                         "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]}]}})
+    objs.append({"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy",
                  "metadata": {"name": "baseline-deny"},
                  "spec": {"tier": "baseline", "priority": 100, "appliedTo": [{"group": f"team-{teams[0]}"}],
                           "ingress": [{"action": "Drop"}]}})
@@ -296,6 +343,8 @@ def main() -> None:
     dump("namespaces.yaml", nss)
     dump("pods.yaml", pods)
     dump("policies.yaml", pols)
+    if args.shape == "varied":
+        dump("services.yaml", varied_services(pods, args.seed))
     if args.antrea:
         dump("antrea.yaml", antrea_extras(nss))
     if args.calico:

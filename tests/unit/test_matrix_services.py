@@ -122,3 +122,38 @@ def test_diff_reports_a_change_that_blocks_dns_through_the_kube_dns_service(tmp_
     assert {c["to"] for c in doc["changes"]} == {"svc:kube-system/kube-dns"}
     text = CliRunner().invoke(cli, ["diff", "--before", str(before), "--after", str(after), "--cni", "antrea"])
     assert "app/client → svc:kube-system/kube-dns" in text.output
+
+
+def test_every_output_shows_the_service_destinations(tmp_path):
+    """JSON (pod, class and namespace views), CSV and the table name the Service column and
+    give the same verdicts; the legend no longer says Service traffic is not covered."""
+    import json
+
+    from click.testing import CliRunner
+
+    from helpers import dump
+    from tierwall.cli.main import cli
+
+    path = tmp_path / "c.yaml"
+    path.write_text(dump(_dns_world(DNS_VIA_SERVICE)))
+    run = lambda *a: CliRunner().invoke(cli, ["matrix", "-f", str(path), "--cni", "antrea", *a]).stdout  # noqa: E731
+    pod = json.loads(run("-o", "json", "--by", "pod"))
+    assert pod["apiVersion"] == "tierwall.dev/v1alpha3"
+    cols = [f"{t['name']} {t['port']}" for t in pod["serviceTargets"]]
+    udp = cols.index("svc:kube-system/kube-dns UDP/53")
+    names = [e["name"] for e in pod["endpoints"]]
+    by_pod = {n: row[udp] for n, row in zip(names, pod["serviceMatrix"])}
+    assert by_pod["app/client"] == "Allow" and by_pod["app/other"] == "Drop" and by_pod["internet"] is None
+    klass = json.loads(run("-o", "json", "--by", "class"))
+    for e in klass["endpoints"]:
+        assert klass["serviceCells"][e["class"]][udp] == by_pod[e["name"]], e
+    ns = json.loads(run("-o", "json", "--by", "namespace"))
+    app = ns["groups"].index("app")
+    assert sorted((v, n) for g, t, v, n in ns["serviceCells"] if g == app and t == udp) == [("Allow", 1), ("Drop", 1)]
+    assert not any("not covered" in n for n in pod["notes"])
+    csv_rows = [line.split(",") for line in run("-o", "csv").splitlines()]
+    assert ["app/client", "svc:kube-system/kube-dns", "UDP 53; TCP 53", "", ""] in csv_rows
+    assert not any(r[0] == "internet" and r[1].startswith("svc:") for r in csv_rows)  # n/a: no path
+    table = run()
+    assert "Services (rows: from, columns: to Service port)" in table and "n/a (no path)" in table
+    assert "not covered" in run("--pods-only")  # without the Service columns the legend says so

@@ -246,12 +246,14 @@ def _named_on(ep: Endpoint, name: str, protocol: str) -> int:
     return port
 
 
-def service_endpoints(inv: Inventory, svc: Service) -> list[Endpoint]:
-    """The Service's backends: from Endpoints/EndpointSlices when given, else its selector."""
+def service_endpoints(inv: Inventory, svc: Service, pods: list[Pod] | None = None) -> list[Endpoint]:
+    """The Service's backends: from Endpoints/EndpointSlices when given, else its selector.
+    ``pods``: the pods to look among, in inventory order (callers asking for many Services
+    pass the Service's namespace's pods; default every pod)."""
     if svc.endpoint_ips is not None:
         return [endpoint_for_ip(inv, ip) for ip in svc.endpoint_ips]
     if not svc.selector:
         return []
-    return [endpoint_for_pod(inv, p) for p in inv.pods
+    return [endpoint_for_pod(inv, p) for p in (inv.pods if pods is None else pods)
             if p.namespace == svc.namespace and p.ips
             and all(p.labels.get(k) == v for k, v in svc.selector.items())]

@@ -213,12 +213,18 @@ def compute_service_matrix(result, walker_for, eg_table, eg_ids, in_table, in_id
     kept: list[ServiceTarget] = []
     skipped: list[str] = []
     unmapped: list[str] = []
+    in_namespace: dict[str, list] = {}
+    for pod in inv.pods:
+        in_namespace.setdefault(pod.namespace, []).append(pod)
+    backends: dict[str, list[Endpoint]] = {}
     for target in targets:
         svc, sp = target.service, target.port
         key = (svc.namespace, svc.name)
         flows: list[tuple[_Flow, Endpoint]] = []
         ok = True
-        for ep in service_endpoints(inv, svc):
+        if svc.key not in backends:
+            backends[svc.key] = service_endpoints(inv, svc, in_namespace.get(svc.namespace, []))
+        for ep in backends[svc.key]:
             port = sp.target_port if isinstance(sp.target_port, int) else (
                 ep.pod.named_port(sp.target_port, sp.protocol) if ep.pod else None)
             if port is None:

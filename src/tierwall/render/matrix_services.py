@@ -37,26 +37,31 @@ def target_names(result: MatrixResult) -> list[str]:
 
 def group_service_counts(result: MatrixResult, group_of: list[str]) -> tuple[list[str], list[list]]:
     """Per (source group, Service column, verdict): how many sources of the group get it, as
-    ``[group, column, verdict, sources]`` (cost: classes refined by group × columns)."""
+    ``[group, column, verdict, sources]``, n/a cells left out (cost: classes refined by group
+    × columns, in numpy)."""
     sm = result.services
     names = sorted(set(group_of))
     index = {g: k for k, g in enumerate(names)}
     gi = np.array([index[g] for g in group_of], dtype=np.int64)
+    n_t = len(sm.targets)
+    if not n_t or not len(gi):
+        return names, []
     refined, sizes = np.unique(np.stack([result.klass, gi], axis=1), axis=0, return_counts=True)
-    counts: dict[tuple[int, int, int], int] = {}
-    codes = sm.codes[refined[:, 0]] if len(refined) else np.zeros((0, len(sm.targets)), np.int8)
-    for t in range(len(sm.targets)):
-        key = refined[:, 1] * 8 + codes[:, t]
-        uniq, inverse = np.unique(key, return_inverse=True)
-        total = np.bincount(inverse.reshape(-1), weights=sizes, minlength=len(uniq))
-        for k, n in zip(uniq.tolist(), total.tolist()):
-            counts[(k // 8, t, k % 8)] = counts.get((k // 8, t, k % 8), 0) + int(n)
-    for (i, t), code in sm.overrides.items():  # sources whose own verdict is not their class's
-        g = int(gi[i])
-        base = (g, t, int(sm.codes[result.klass[i], t]))
-        counts[base] -= 1
-        counts[(g, t, code)] = counts.get((g, t, code), 0) + 1
-    entries = [[g, t, VERDICT[code], n] for (g, t, code), n in sorted(counts.items()) if n > 0]
+    codes = sm.codes[refined[:, 0]].astype(np.int64)  # (refined, targets)
+    keys = (refined[:, 1:2] * n_t + np.arange(n_t)[None, :]) * 8 + codes
+    weights = np.broadcast_to(sizes[:, None], keys.shape)
+    if sm.overrides:  # sources whose own verdict is not their class's: move their weight
+        pairs = np.array(list(sm.overrides))
+        moved = (gi[pairs[:, 0]] * n_t + pairs[:, 1]) * 8
+        old = moved + sm.codes[result.klass[pairs[:, 0]], pairs[:, 1]]
+        new = moved + np.array(list(sm.overrides.values()))
+        keys = np.concatenate([keys.ravel(), old, new])
+        weights = np.concatenate([weights.ravel(), -np.ones(len(old), np.int64), np.ones(len(new), np.int64)])
+    keep = keys.ravel() % 8 != NOT_APPLICABLE
+    uniq, inverse = np.unique(keys.ravel()[keep], return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=weights.ravel()[keep], minlength=len(uniq))
+    entries = [[k // 8 // n_t, k // 8 % n_t, VERDICT[k % 8], n]
+               for k, n in zip(uniq.tolist(), np.rint(total).astype(np.int64).tolist()) if n > 0]
     return names, entries
 
 
@@ -103,19 +108,25 @@ def csv_rows(result: MatrixResult, by: str, group_of: list[str] | None = None):
         return out
 
     if by in ("workload", "namespace"):
-        names = sorted(set(group_of))
-        member = {g: group_of.count(g) for g in names} if len(names) < 2000 else \
-            dict(zip(*np.unique(np.array(group_of), return_counts=True)))
-        rows: dict[tuple[str, str, tuple], int] = {}
-        for i in range(result.size):
-            row = sm.row(result.klass, i)
+        names, counts = np.unique(np.array(group_of), return_counts=True)
+        member = dict(zip(names.tolist(), counts.tolist()))
+        index = {g: k for k, g in enumerate(names.tolist())}
+        gi = np.array([index[g] for g in group_of], dtype=np.int64)
+        special = sorted({i for i, _ in sm.overrides})
+        plain = np.ones(result.size, bool)
+        plain[special] = False
+        refined, sizes = np.unique(np.stack([result.klass[plain], gi[plain]], axis=1), axis=0, return_counts=True)
+        sources = [(int(g), sm.codes[c], int(n)) for (c, g), n in zip(refined.tolist(), sizes.tolist())]
+        sources += [(int(gi[i]), sm.row(result.klass, i), 1) for i in special]
+        rows: dict[tuple[int, str, tuple], int] = {}
+        for g, row, n in sources:
             for svc, ts in by_service.items():
                 codes = tuple((t, int(row[t])) for t in ts)
                 if all(c == NOT_APPLICABLE for _, c in codes):
                     continue
-                rows[(group_of[i], svc, codes)] = rows.get((group_of[i], svc, codes), 0) + 1
+                rows[(g, svc, codes)] = rows.get((g, svc, codes), 0) + n
         for (g, svc, codes), n in sorted(rows.items()):
-            yield [g, svc, n, int(member[g]), *texts(codes)]
+            yield [names[g], svc, n, member[names[g]], *texts(codes)]
         return
     if by == "class":
         sources = [(f"class {c}", sm.codes[c]) for c in range(len(result.reps))]
