@@ -22,16 +22,10 @@ CORE_FILES = {"__init__.py", "dialect.py", "lower.py", "resources.py"}
 serve, shipped RBAC, write targets; ``lower.py``: objects → model."""
 
 ALLOWED = {
-    ("analysis/drift.py", "networking.k8s.io"): "the API server's defaulting of a NetworkPolicy's policyTypes, "
-                                                "applied before comparing Git with the cluster (not yet declared)",
     ("analysis/kind_args.py", "policy.networking.k8s.io"): "kubectl's short name 'anp', claimed by two dialects' "
                                                            "CRDs: knowledge of neither dialect alone",
     ("analysis/kind_args.py", "crd.antrea.io"): "the same 'anp' short-name conflict",
-    ("analysis/lint.py", "projectcalico.org"): "TW257 skips Calico's own label prefixes (pcns./pcsa.); lint's rule "
-                                               "code is being rewritten by the peers work, left as is",
     ("cli/commands/whocan.py", "crd.antrea.io"): "an example in an error message",
-    ("fleet/spec.py", "antrea"): "the CNIs a fleet cluster spec may name (fleet delivery writes Antrea tiers)",
-    ("fleet/spec.py", "calico"): "the same list",
     ("live/connect.py", "kubernetes"): "the Python kubernetes client's module name, not the dialect",
     ("rbac/builtin.py", "kubernetes"): "Kubernetes' bootstrap roles are shipped by Kubernetes itself, under every "
                                        "CNI (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go)",
@@ -40,8 +34,6 @@ ALLOWED = {
                                   "they live in rbac/ (apiVersions come from the declarations)",
     ("rbac/routes.py", "calico"): "the same: the calico-tier route",
     ("rbac/routes.py", "projectcalico.org"): "the calico-tier route's selector on Calico's namespace label",
-    ("rbac/targets.py", "antrea"): "Services named by Antrea toServices / serviceReference, read from the raw "
-                                   "objects for who-can",
 }
 """(file under src/tierwall, dialect name or API group) → why it stays there."""
 

@@ -63,3 +63,19 @@ def test_a_file_without_a_fleet_is_an_error(tmp_path):
     path.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")
     with pytest.raises(InputError, match="no Fleet object"):
         plan_fleet(str(path), Diagnostics())
+
+
+def test_a_cluster_takes_every_cni_that_cni_takes(tmp_path):
+    """Regression: the Fleet's ``cni`` choices were a list of their own that missed cilium; they
+    are --cni's (derived from the dialects' profiles)."""
+    clusters = _clusters(tmp_path)
+    clusters[0]["cni"] = "cilium"
+    diags = Diagnostics()
+    fleet = load_fleet(str(fleet_file(tmp_path, clusters, [{"name": "all", "clusterSelector": {}}])), diags)
+    assert not diags.has_errors(), diags.items
+    assert [c.cni for c in fleet.clusters] == ["cilium", None, None]
+    clusters[0]["cni"] = "flannel"
+    diags = Diagnostics()
+    load_fleet(str(fleet_file(tmp_path, clusters, [{"name": "all", "clusterSelector": {}}])), diags)
+    errors = [d.message for d in diags.errors]
+    assert len(errors) == 1 and "flannel" in errors[0] and "cilium" in errors[0], errors

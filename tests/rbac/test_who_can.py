@@ -135,3 +135,33 @@ def test_one_request_like_kubectl_auth_can_i():
     assert ask("get", "pods", "-n", "prod-app", "--subresource", "log") == {"Group/prod-team", "Group/system:masters"}
     r = CliRunner().invoke(cli, ["who-can", "create", "pods/x", "-f", str(EXAMPLE)])
     assert r.exit_code == 2 and "has no name" in r.output
+
+
+def test_cilium_policies_are_write_targets(tmp_path):
+    """The Cilium dialect declares its write targets (dialects/cilium/resources.py): who-can
+    asks RBAC about CiliumNetworkPolicies per namespace and CiliumClusterwideNetworkPolicies."""
+    path = tmp_path / "c.yaml"
+    path.write_text("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: p, namespace: shop}
+spec: {endpointSelector: {}, ingress: [{fromEndpoints: [{}]}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: shop-edit, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}
+subjects: [{kind: Group, name: shop-team}]
+""")
+    r = CliRunner().invoke(cli, ["who-can", "-f", str(path), "--dialect", "cilium", "-o", "json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert {t["resource"] for t in report["targets"]} == {"ciliumnetworkpolicies.cilium.io",
+                                                           "ciliumclusterwidenetworkpolicies.cilium.io"}
+    cnp = _find(report, resource="ciliumnetworkpolicies.cilium.io", namespace="shop")
+    # admin aggregates no Cilium role: only cluster-admin's holders may write Cilium policies
+    assert _subjects(cnp, "create") == {"Group/system:masters"}

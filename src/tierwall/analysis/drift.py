@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..cluster import Cluster, load_cluster
-from ..dialects import read_resources
+from ..dialects import read_resources, server_defaults
 from ..load import RawObject
 
 GROUP_FAMILY = {g: r.groups[0] for r in read_resources() for g in r.groups[1:]}
@@ -121,18 +121,6 @@ def _comparable(cluster: Cluster) -> tuple[dict, dict]:
     return policies, inventory
 
 
-def _networkpolicy_defaults(spec: dict) -> dict:
-    spec = json.loads(json.dumps(spec))
-    for direction in ("ingress", "egress"):
-        for rule in spec.get(direction) or []:
-            for port in (rule or {}).get("ports") or []:
-                if isinstance(port, dict):
-                    port.setdefault("protocol", "TCP")
-    if not spec.get("policyTypes"):
-        spec["policyTypes"] = ["Ingress"] + (["Egress"] if spec.get("egress") else [])
-    return spec
-
-
 def _written(raw: RawObject, inventory: bool) -> dict:
     """The part of an object that is compared."""
     data, md = raw.data, raw.metadata
@@ -153,9 +141,8 @@ def _written(raw: RawObject, inventory: bool) -> dict:
     for key, value in data.items():
         if key in ("apiVersion", "kind", "metadata", "status"):
             continue
-        if key == "spec" and raw.kind == "NetworkPolicy" and raw.group == "networking.k8s.io" \
-                and isinstance(value, dict):
-            value = _networkpolicy_defaults(value)
+        if key == "spec" and isinstance(value, dict):
+            value = server_defaults(raw, value)
         out[key] = value
     return out
 

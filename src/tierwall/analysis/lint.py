@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..cluster import Cluster
-from ..dialects import policy_kinds_checked
+from ..dialects import VIEW_LABEL_PREFIXES, policy_kinds_checked
 from ..engine import Flow, endpoint_for_pod, service_endpoints, trace_flow
 from ..engine.matrix import Tracker, compute_matrix
 from ..engine.outside import outside_endpoints
@@ -262,7 +262,7 @@ def _namespace_only_labels(cc) -> list[Finding]:
                 if not isinstance(node, Node):
                     continue
                 for key in sorted(labels_used(node)):
-                    if key.startswith(("pcns.", "pcsa.", "projectcalico.org/")):
+                    if key.startswith(VIEW_LABEL_PREFIXES):
                         continue
                     if key in ns_keys and key not in pod_keys and key not in set_keys:
                         out.append(_finding("TW257", f"{policy.ref.ref}: selector '{expr}' tests label {key!r}, "

@@ -14,7 +14,7 @@ from .. import __version__
 COMMANDS = {
     "trace": "trace:trace", "check": "check:check", "matrix": "matrix:matrix", "lint": "lint:lint",
     "diff": "diff:diff", "get": "get:get", "explain": "get:explain", "enforce": "enforce:enforce",
-    "lab": "enforce:lab", "serve": "serve:serve", "who-can": "whocan:who_can", "snapshot": "snapshot:snapshot",
+    "lab": "lab:lab", "serve": "serve:serve", "who-can": "whocan:who_can", "snapshot": "snapshot:snapshot",
     "fleet": "fleet:fleet", "guard": "guard:guard",
 }
 """Command name → ``module:attribute`` under ``tierwall.cli.commands``."""

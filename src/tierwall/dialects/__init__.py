@@ -34,6 +34,8 @@ PROFILES: dict[str, CniProfile] = {"generic": GENERIC_PROFILE,
                                    **{d.profile.name: d.profile for d in REGISTRY if d.profile is not None}}
 """CNI profile by ``--cni`` name."""
 CNI_CHOICES = tuple(sorted(PROFILES))
+VIEW_LABEL_PREFIXES = tuple(p for d in REGISTRY for p in d.view_label_prefixes)
+"""Prefixes of the label keys some dialect's label view adds (Calico's ``pcns.`` …)."""
 
 for _dialect in REGISTRY:
     for _group in _dialect.api_groups:
@@ -176,6 +178,13 @@ def dialects_for(cni: str) -> tuple[type[Dialect], ...]:
 def write_target_dialects() -> tuple[str, ...]:
     """The dialects that declare write targets (``who-can --dialect`` choices)."""
     return tuple(d.name for d in REGISTRY if d.write_targets is not Dialect.write_targets)
+
+
+def server_defaults(raw: RawObject, spec: dict) -> dict:
+    """``spec`` of ``raw`` with the defaults the API server fills in (its dialect's
+    :meth:`Dialect.server_defaults`), so that what Git holds compares with what a cluster serves."""
+    dialect = next((d for d in REGISTRY if d.owns(raw.group, raw.kind)), None)
+    return dialect.server_defaults(raw.kind, spec) if dialect is not None else spec
 
 
 def tier_check_for(group: str, resource: str) -> TierCheck | None:

@@ -207,6 +207,8 @@ class Dialect:
     """Lint code of errors the API server / webhook of these groups would give."""
     label_view: ClassVar[LabelView | None] = None
     """How this dialect's label-expression selectors see a pod (``None``: its own labels)."""
+    view_label_prefixes: ClassVar[tuple[str, ...]] = ()
+    """Prefixes of the label keys :attr:`label_view` adds (they are no pod's or namespace's own)."""
     lint_codes: ClassVar[frozenset[str]] = frozenset()
     """Analysis checks (lint codes) that apply to this dialect's policies."""
     get_kinds: ClassVar[tuple[GetKind, ...]] = ()
@@ -230,6 +232,18 @@ class Dialect:
     def resource(cls, kind: str) -> Resource:
         """The declared resource of ``kind``."""
         return next(r for r in cls.resources if r.kind == kind)
+
+    @staticmethod
+    def server_defaults(kind: str, spec: dict) -> dict:
+        """``spec`` (not modified) with the defaults the API server fills in on write; none by
+        default."""
+        return spec
+
+    @staticmethod
+    def referenced_services(raw: RawObject) -> list[tuple[str, str, str]]:
+        """``(namespace, name, why)`` of each Service ``raw`` names by reference (whoever edits
+        that Service's selector changes what its rules match); none by default."""
+        return []
 
     @staticmethod
     def write_targets(tiers: list[str], namespaces: list[str]) -> list[WriteTarget]:

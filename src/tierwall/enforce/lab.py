@@ -81,6 +81,14 @@ def refuse_partial(ruleset: Ruleset) -> None:
                              f"nftables cannot express then fail closed (see docs/enforce.md)")
 
 
+def inputs_of(cluster: Cluster, cni: str | None) -> dict:
+    """What a lab remembers of its inputs (``up``/``reload``'s ``inputs``): every object as
+    read, and the ``--cni`` given."""
+    objects = cluster.objects
+    raws = [r for rs in objects.by_dialect.values() for r in rs] + list(objects.unknown)
+    return {"cni": cni, "objects": [r.data for r in raws]}
+
+
 class Lab:
     def __init__(self, name: str):
         if not isinstance(name, str) or not NAME.match(name):

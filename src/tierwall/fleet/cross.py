@@ -366,7 +366,9 @@ def _attach(result: dict, inst: Instance, done: dict, plan, keep_all: bool = Fal
 def trace_cross(plan, src: str, dst: str, protocol: str = "TCP", port=None, executor: str = "serial",
                 run_map=None) -> dict:
     """One cross-cluster flow (``A/ns/pod`` to ``B/ns/pod``, ``B/service/ns/name`` or
-    ``B/node/name``), traced as egress at A and ingress at B: every pair with both sides."""
+    ``B/node/name``), traced as egress at A and ingress at B: every pair with both sides.
+    ``port`` and ``protocol`` as the user wrote them (numeric text is a number; the case's
+    reader checks both, after the endpoints)."""
     import yaml
 
     from ..load import load_text
@@ -376,7 +378,8 @@ def trace_cross(plan, src: str, dst: str, protocol: str = "TCP", port=None, exec
     if split(dst, names) is None:
         raise UsageError(f"--to {dst!r}: give CLUSTER/NAMESPACE/POD, CLUSTER/service/NAMESPACE/NAME or "
                          f"CLUSTER/node/NAME with a cluster of fleet {plan.fleet.name}")
-    entry = {"name": f"{src} -> {dst}", "from": src, "to": dst, "protocol": protocol, "expect": "Allow"}
+    port = int(port) if isinstance(port, str) and port.isdigit() else port
+    entry = {"name": f"{src} -> {dst}", "from": src, "to": dst, "protocol": str(protocol).upper(), "expect": "Allow"}
     if port is not None:
         entry["port"] = port
     doc = {"apiVersion": "tierwall.dev/v1alpha1", "kind": "ConnectivityTest", "metadata": {"name": "trace"},

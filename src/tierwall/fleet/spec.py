@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..dialects import CNI_CHOICES
 from ..errors import Diagnostics, UsageError
 from ..load import ObjectReader, RawObject, load_paths
 from ..origin import Origin
@@ -28,7 +29,8 @@ FLUX_OWNER_LABELS = ("kustomize.toolkit.fluxcd.io/name", "kustomize.toolkit.flux
 """Labels Flux's kustomize-controller puts on every object it applies (and prunes by)."""
 DEFAULT_OWNER_NAMESPACE = "flux-system"
 
-CNIS = ("antrea", "calico", "generic")
+CNIS = CNI_CHOICES
+"""As ``--cni`` takes them (the dialects' CNI profiles and ``generic``)."""
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 

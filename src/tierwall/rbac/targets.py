@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..cluster import Cluster
-from ..dialects import dialects_for, tier_check_for
-from ..dialects.contract import EXISTING, WRITE_VERBS
+from ..dialects import REGISTRY, dialects_for, tier_check_for
+from ..dialects.contract import EXISTING, WRITE_VERBS, WriteTarget
 from .evaluate import Grant, Identity, Request, authorize, authorize_tiered
 from .model import Rbac, Subject
 
@@ -25,23 +25,13 @@ WORKLOADS = (("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefu
 
 
 @dataclass(frozen=True)
-class Target:
-    """One kind of write that can change verdicts, at one scope."""
+class Target(WriteTarget):
+    """One kind of write that can change verdicts, at one scope (``verbs``: the writes that
+    matter — an existing object, a Tier or a Namespace, is not created again; a new Tier only
+    matters by being created), and whose objects it writes."""
 
-    dialect: str
-    """``antrea``, ``calico``, ``kubernetes``, ``adminnetpol`` or ``identity`` (labels, Services)."""
-    what: str
-    group: str
-    resource: str
-    namespace: str = ""
-    name: str = ""
-    tier: str = ""
-    """The tier the write lands in (policies) or is (Tier objects); '' when not tied to one."""
-    tier_checked: bool = False
-    """The API server also authorizes the write by its tier (Calico's, :class:`TierCheck`)."""
-    verbs: tuple[str, ...] = WRITE_VERBS
-    """The writes that matter: an existing object (a Tier, a Namespace) is not created again;
-    a new Tier only matters by being created."""
+    dialect: str = "identity"
+    """A dialect's name (its declared write targets), or ``identity`` (labels, Services)."""
 
     def request(self, verb: str) -> Request:
         return Request(verb, self.group, self.resource, self.namespace, "" if verb == "create" else self.name)
@@ -68,32 +58,26 @@ def targets(cluster: Cluster) -> list[Target]:
     tiers = [s.name.removeprefix("tier:") for s in sorted(cluster.model.stages, key=lambda s: s.priority)
              if s.name.startswith("tier:")]
     namespaces = sorted(cluster.inventory.namespaces)
-    out = [Target(d.name, t.what, t.group, t.resource, t.namespace, t.name, t.tier, t.tier_checked, t.verbs)
-           for d in dialects_for(cluster.model.cni) for t in d.write_targets(tiers, namespaces)]
+    out = [Target(**vars(t), dialect=d.name) for d in dialects_for(cluster.model.cni)
+           for t in d.write_targets(tiers, namespaces)]
     for ns in namespaces:
-        out.append(Target("identity", f"labels of Namespace {ns}", "", "namespaces", ns, name=ns, verbs=("update", "patch")))
-        out.append(Target("identity", "pod labels (Pods)", "", "pods", ns))
-        out += [Target("identity", f"pod labels (via {res})", grp, res, ns) for grp, res in WORKLOADS]
+        out.append(Target(f"labels of Namespace {ns}", "", "namespaces", ns, name=ns, verbs=("update", "patch")))
+        out.append(Target("pod labels (Pods)", "", "pods", ns))
+        out += [Target(f"pod labels (via {res})", grp, res, ns) for grp, res in WORKLOADS]
     for ns, name, why in referenced_services(cluster):
-        out.append(Target("identity", f"Service {ns}/{name} ({why})", "", "services", ns, name=name, verbs=EXISTING))
+        out.append(Target(f"Service {ns}/{name} ({why})", "", "services", ns, name=name, verbs=EXISTING))
     return out
 
 
 def referenced_services(cluster: Cluster) -> list[tuple[str, str, str]]:
-    """Services named by Antrea ``toServices`` rules and group ``serviceReference``s: whoever
-    edits their selector changes the endpoints those rules match."""
+    """Services the policies name (each dialect's ``referenced_services``: Antrea
+    ``toServices`` rules and group ``serviceReference``s): whoever edits their selector changes
+    the endpoints those rules match."""
     seen: dict[tuple[str, str], str] = {}
-    for raw in cluster.objects.by_dialect.get("antrea", []) if cluster.objects else []:
-        spec = raw.data.get("spec") if isinstance(raw.data.get("spec"), dict) else {}
-        for rule in spec.get("egress") or [] if isinstance(spec.get("egress"), list) else []:
-            for svc in (rule.get("toServices") or []) if isinstance(rule, dict) else []:
-                if isinstance(svc, dict) and svc.get("name"):
-                    key = (str(svc.get("namespace") or raw.namespace), str(svc["name"]))
-                    seen.setdefault(key, f"toServices of {raw.kind}/{raw.name}")
-        ref = spec.get("serviceReference")
-        if isinstance(ref, dict) and ref.get("name"):
-            seen.setdefault((str(ref.get("namespace") or raw.namespace), str(ref["name"])),
-                            f"serviceReference of {raw.kind}/{raw.name}")
+    for dialect in REGISTRY:
+        for raw in cluster.objects.by_dialect.get(dialect.name, []) if cluster.objects else []:
+            for ns, name, why in dialect.referenced_services(raw):
+                seen.setdefault((ns, name), why)
     return [(ns, name, why) for (ns, name), why in sorted(seen.items())]
 
 

@@ -189,8 +189,7 @@ def trace(fleet_file, src, dst, port, protocol, output, verbose):
     from ...fleet.executor import run_map
     from ...fleet.report import render_trace_text
     plan = _plan(fleet_file, verbose)
-    port_value = int(port) if port is not None and port.isdigit() else port
-    doc = trace_cross(plan, src, dst, protocol.upper(), port_value, "serial", run_map)
+    doc = trace_cross(plan, src, dst, protocol, port, "serial", run_map)
     if output == "json":
         sys.stdout.write(render_json(doc))
     else:

@@ -10,7 +10,7 @@ from .groups import GroupIndex, parse_group
 from .lower import lower_antrea_policy
 from .peers import Context
 from .profile import CNP_ADMIN, PROFILE
-from .resources import ALSO_SERVED, RESOURCES, SHIPPED_ROLES, VERSIONS, write_targets
+from .resources import ALSO_SERVED, RESOURCES, SHIPPED_ROLES, VERSIONS, referenced_services, write_targets
 from .tiers import lower_tiers
 
 KINDS = tuple(r.kind for r in RESOURCES)
@@ -56,6 +56,7 @@ class AntreaDialect(Dialect):
     also_served = ALSO_SERVED
     shipped_roles = SHIPPED_ROLES
     write_targets = staticmethod(write_targets)
+    referenced_services = staticmethod(referenced_services)
     get_kinds = (
         GetKind("acnp", "ClusterNetworkPolicy", ("acnps", "clusternetworkpolicies"), ("ClusterNetworkPolicy",),
                 ("ClusterNetworkPolicy",), columns=POLICY_COLUMNS),

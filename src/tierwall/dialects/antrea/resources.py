@@ -11,6 +11,7 @@ for Tiers or Groups.
 
 from __future__ import annotations
 
+from ...load import RawObject
 from ..contract import EXISTING, Resource, ShippedRole, WriteTarget
 
 GROUP = "crd.antrea.io"
@@ -51,6 +52,23 @@ SHIPPED_ROLES = (
     ShippedRole("aggregate-antrea-clustergroups-edit", (((GROUP,), ("clustergroups",), _WRITE),), ("admin", "edit")),
     ShippedRole("aggregate-antrea-clustergroups-view", (((GROUP,), ("clustergroups",), _READ),), ("view",)),
 )
+
+
+def referenced_services(raw: RawObject) -> list[tuple[str, str, str]]:
+    """Services named by ``toServices`` in egress rules and by a group's ``serviceReference``
+    (a missing namespace is the object's own)."""
+    out = []
+    spec = raw.data.get("spec") if isinstance(raw.data.get("spec"), dict) else {}
+    for rule in spec.get("egress") or [] if isinstance(spec.get("egress"), list) else []:
+        for svc in (rule.get("toServices") or []) if isinstance(rule, dict) else []:
+            if isinstance(svc, dict) and svc.get("name"):
+                out.append((str(svc.get("namespace") or raw.namespace), str(svc["name"]),
+                            f"toServices of {raw.kind}/{raw.name}"))
+    ref = spec.get("serviceReference")
+    if isinstance(ref, dict) and ref.get("name"):
+        out.append((str(ref.get("namespace") or raw.namespace), str(ref["name"]),
+                    f"serviceReference of {raw.kind}/{raw.name}"))
+    return out
 
 
 def write_targets(tiers: list[str], namespaces: list[str]) -> list[WriteTarget]:

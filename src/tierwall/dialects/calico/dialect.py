@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...load import RawObject
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered
-from .labels import effective_labels
+from .labels import VIEW_PREFIXES, effective_labels
 from .lower import POLICY_KINDS, SET_KINDS, STAGED_KINDS, lower_calico_policy, lower_network_set
 from .profile import PROFILE
 from .resources import ALSO_SERVED, GROUPS, RESOURCES, SHIPPED_ROLES, TIER_CHECK, write_targets
@@ -22,6 +22,7 @@ class CalicoDialect(Dialect):
     profile = PROFILE
     validation_code = "TW113"
     label_view = staticmethod(effective_labels)
+    view_label_prefixes = VIEW_PREFIXES
     lint_codes = frozenset({"TW257"})  # selectors testing labels only namespaces carry
     resources = RESOURCES
     also_served = ALSO_SERVED

@@ -17,6 +17,8 @@ ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
 NAME_LABEL = "projectcalico.org/name"
 NAMESPACE_PREFIX = "pcns."
 SERVICE_ACCOUNT_PREFIX = "pcsa."
+VIEW_PREFIXES = (NAMESPACE_PREFIX, SERVICE_ACCOUNT_PREFIX, NAMESPACE_LABEL.partition("/")[0] + "/")
+"""Every key :func:`effective_labels` adds starts with one of these."""
 MAX_SA_LABEL = 63
 """The serviceaccount label is only set for names shorter than this (a label value limit)."""
 

@@ -8,7 +8,7 @@ from ...model import Direction, Policy
 from ..contract import AGE, DESIRED_NODES, Column, Dialect, GetKind, LowerContext, Lowered
 from .lower import CLUSTERWIDE, GROUP, KINDS, NAMESPACED, lower_policies
 from .profile import PROFILE
-from .resources import ALSO_SERVED, RESOURCES
+from .resources import ALSO_SERVED, RESOURCES, write_targets
 
 
 def default_deny(policy: Policy, raw: RawObject | None) -> str:
@@ -27,6 +27,7 @@ class CiliumDialect(Dialect):
     validation_code = "TW117"
     resources = RESOURCES
     also_served = ALSO_SERVED
+    write_targets = staticmethod(write_targets)
     get_kinds = (
         GetKind("ciliumnetworkpolicies", "CiliumNetworkPolicy", ("ciliumnetworkpolicy", "cilnp"), (NAMESPACED,),
                 (NAMESPACED,), namespaced=True, columns=POLICY_COLUMNS),

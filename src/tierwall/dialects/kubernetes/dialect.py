@@ -8,7 +8,7 @@ from ...load import RawObject
 from ...model import Policy, Priority
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered, selector_text, spec_of
 from .lower import GROUP, KIND, lower_network_policy
-from .resources import ALSO_SERVED, RESOURCES, write_targets
+from .resources import ALSO_SERVED, RESOURCES, server_defaults, write_targets
 
 
 class KubernetesDialect(Dialect):
@@ -20,6 +20,7 @@ class KubernetesDialect(Dialect):
     resources = RESOURCES
     also_served = ALSO_SERVED
     write_targets = staticmethod(write_targets)
+    server_defaults = staticmethod(server_defaults)
     get_kinds = (GetKind("networkpolicies", "NetworkPolicy", ("netpol", "networkpolicy", "np"), (KIND,), (KIND,),
                          namespaced=True,
                          columns=(Column("POD-SELECTOR", lambda p, raw: selector_text(spec_of(raw).get("podSelector"))),
