@@ -30,10 +30,6 @@ ALLOWED = {
     ("rbac/builtin.py", "kubernetes"): "Kubernetes' bootstrap roles are shipped by Kubernetes itself, under every "
                                        "CNI (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go)",
     ("rbac/builtin.py", "networking.k8s.io"): "those bootstrap roles' rules name networkpolicies as upstream does",
-    ("rbac/routes.py", "antrea"): "tamper routes write one dialect's objects each; they build rbac witnesses, so "
-                                  "they live in rbac/ (apiVersions come from the declarations)",
-    ("rbac/routes.py", "calico"): "the same: the calico-tier route",
-    ("rbac/routes.py", "projectcalico.org"): "the calico-tier route's selector on Calico's namespace label",
 }
 """(file under src/tierwall, dialect name or API group) → why it stays there."""
 

@@ -14,6 +14,9 @@ from ..errors import clip
 from ..load import ObjectReader
 from ..model import IPBlockPeer, PortMatch
 
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+"""The label the API server sets on every Namespace (its name; immutable)."""
+
 _SVC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 

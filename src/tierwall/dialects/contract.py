@@ -17,7 +17,7 @@ labels) comes through :class:`LowerContext`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar, Mapping
+from typing import Callable, ClassVar, Iterator, Mapping
 
 from ..errors import Diagnostics
 from ..load import RawObject
@@ -186,6 +186,52 @@ class TierCheck:
         return group == self.group and resource in self.pseudo
 
 
+@dataclass(frozen=True)
+class TamperCase:
+    """What a tamper route knows of one protected case (``rbac/tamper.py``)."""
+
+    aim: str
+    """The verdict a tamper wants (``Allow`` or ``Drop``): the opposite of the case's expect."""
+    sides: tuple[tuple[str, str], ...]
+    """``(direction, namespace)`` where a policy would act: egress at the sources, ingress at
+    the destinations."""
+    tiers: tuple[tuple[str, float], ...]
+    """The model's tiers, ``(name, priority)`` in order."""
+    name: str
+    """The name of every object a witness creates."""
+
+    def side_groups(self) -> list[list[tuple[str, str]]]:
+        """One side at a time (enough to drop), then, to allow, both sides together (a flow
+        both ends must accept)."""
+        sides = list(self.sides)
+        return [[s] for s in sides] + ([sides] if self.aim == "Allow" and len(sides) > 1 else [])
+
+
+Write = tuple[str, dict, "RawObject | None"]
+"""``(verb, object after the write, the raw object it replaces or None)``."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A candidate witness: API writes that might flip a case."""
+
+    title: str
+    writes: tuple[Write, ...]
+
+
+@dataclass(frozen=True)
+class TamperRoute:
+    """A kind of write that can flip a protected case. ``rank`` orders every route of the
+    search (the dialects' and the dialect-free ones of ``rbac/routes.py``): policies ahead of
+    everything first (10s: Antrea tiers; 20: Calico tiers; 30: admin policies; 40:
+    NetworkPolicies), then edited groups (50), then what selectors read (60+)."""
+
+    name: str
+    rank: int
+    propose: Callable[[TamperCase, list[RawObject]], Iterator[Draft]]
+    """``(case, this dialect's objects) → drafts``."""
+
+
 class Dialect:
     """Declarations of one dialect; subclasses set the class attributes and :meth:`lower`.
 
@@ -223,6 +269,8 @@ class Dialect:
     """RBAC the CNI's manifests install (read by ``who-can`` and the tamper search)."""
     tier_check: ClassVar[TierCheck | None] = None
     """How the API server authorizes writes to tiered policies beyond RBAC, if it does."""
+    tamper_routes: ClassVar[tuple[TamperRoute, ...]] = ()
+    """Writes of this dialect's objects that can flip a protected case (``tamper.py``)."""
 
     @classmethod
     def owns(cls, group: str, kind: str) -> bool:

@@ -3,7 +3,10 @@
 Each route proposes concrete writes for one case (one flow, or its fan-out) that would push
 the verdict the other way; the search (tamper.py) keeps the ones the subject's RBAC and the
 cluster's admission guards allow, and believes a route only when re-loading the cluster with
-the witness really flips the case. Routes (docs/rbac.md has the sources):
+the witness really flips the case. The routes that write one dialect's objects are declared
+in that dialect's folder (``dialects/<name>/tamper.py``, a :class:`TamperRoute` each); this
+module has the dialect-free ones and runs both in one order. Routes (docs/rbac.md has the
+sources):
 
 ``antrea-tier``        a namespaced Antrea NetworkPolicy in the first tier (e.g. ``emergency``)
 ``antrea-cluster``     an Antrea ClusterNetworkPolicy in the first tier
@@ -24,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..cluster import Cluster
-from ..dialects import AdminNetworkPolicyDialect, AntreaDialect, CalicoDialect, KubernetesDialect
+from ..dialects import REGISTRY, Dialect, dialects_for
+from ..dialects.contract import TamperCase, TamperRoute
 from ..expect import CaseResult
 from ..inventory import NAMESPACE_NAME_LABEL, Pod
 from ..load import RawObject
@@ -32,11 +36,6 @@ from .witness import Change, Witness
 
 NAME = "tierwall-witness"
 """Name of every object a witness creates."""
-ANTREA_API = AntreaDialect.resource("Tier").api_version
-CALICO_API = CalicoDialect.resource("NetworkPolicy").api_version
-NETWORKPOLICY_API = KubernetesDialect.resource("NetworkPolicy").api_version
-ANP_API = AdminNetworkPolicyDialect.resource("AdminNetworkPolicy").api_version
-"""The apiVersions witnesses are written in: each dialect's declared ones (resources.py)."""
 MAX_DONORS = 12
 """Label sets tried per relabelled object: enough for every distinct set in a small cluster,
 bounded so that a large one keeps the search short (docs/rbac.md states the bound)."""
@@ -81,6 +80,10 @@ class CaseContext:
         out += [("ingress", ns) for ns in sorted({p.namespace for p in self.dst_pods})]
         return out
 
+    def tamper_case(self) -> TamperCase:
+        """What a dialect's route needs to know of this case."""
+        return TamperCase(self.aim, tuple(self.sides()), tuple(_tiers_in_order(self)), NAME)
+
     def raw(self, kind: str, namespace: str, name: str) -> RawObject | None:
         for raws in self.cluster.objects.by_dialect.values():
             for r in raws:
@@ -93,75 +96,6 @@ def _tiers_in_order(ctx: CaseContext) -> list[tuple[str, float]]:
     return [(s.name.removeprefix("tier:"), s.priority) for s in sorted(ctx.cluster.model.stages,
                                                                        key=lambda s: s.priority)
             if s.name.startswith("tier:")]
-
-
-def _antrea_rule(direction: str, action: str) -> dict:
-    # no peer list: the rule matches every peer (docs/antrea-network-policy.md)
-    return {"action": "Allow" if action == "Allow" else "Drop", "name": "witness"}
-
-
-def _antrea_policies(ctx: CaseContext, tier: str, cluster_scoped: bool, both: bool) -> Iterator[list[dict]]:
-    """Policies in ``tier`` for one side at a time (enough to drop), then both sides (needed
-    to allow a flow both ends must accept)."""
-    sides = ctx.sides()
-    groups = [[s] for s in sides] + ([sides] if both and len(sides) > 1 else [])
-    for group in groups:
-        objs = []
-        for i, (direction, ns) in enumerate(group):
-            spec = {"tier": tier, "priority": 1, direction: [_antrea_rule(direction, ctx.aim)]}
-            md = {"name": f"{NAME}-{i}"}
-            if cluster_scoped:
-                spec["appliedTo"] = [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: ns}}}]
-                objs.append({"apiVersion": ANTREA_API, "kind": "ClusterNetworkPolicy", "metadata": md, "spec": spec})
-            else:
-                spec["appliedTo"] = [{"podSelector": {}}]
-                objs.append({"apiVersion": ANTREA_API, "kind": "NetworkPolicy",
-                             "metadata": {**md, "namespace": ns}, "spec": spec})
-        yield objs
-
-
-def _in_first_tier(ctx: CaseContext, route: str, cluster_scoped: bool) -> Iterator[Witness]:
-    tiers = _tiers_in_order(ctx) if ctx.cluster.model.cni == "antrea" else []
-    if not tiers:
-        return
-    top = tiers[0][0]
-    kind = "ClusterNetworkPolicy" if cluster_scoped else "NetworkPolicy"
-    for objs in _antrea_policies(ctx, top, cluster_scoped=cluster_scoped, both=ctx.aim == "Allow"):
-        yield Witness(route, f"Antrea {kind} in tier {top}, the first tier", [Change("create", o) for o in objs])
-
-
-def antrea_tier(ctx: CaseContext) -> Iterator[Witness]:
-    return _in_first_tier(ctx, "antrea-tier", cluster_scoped=False)
-
-
-def antrea_cluster(ctx: CaseContext) -> Iterator[Witness]:
-    return _in_first_tier(ctx, "antrea-cluster", cluster_scoped=True)
-
-
-def antrea_new_tier(ctx: CaseContext) -> Iterator[Witness]:
-    if ctx.cluster.model.cni != "antrea":
-        return
-    tiers = _tiers_in_order(ctx)
-    prio = int(tiers[0][1]) - 1 if tiers else 1
-    if prio < 0:
-        return
-    tier = {"apiVersion": ANTREA_API, "kind": "Tier", "metadata": {"name": NAME}, "spec": {"priority": prio}}
-    for scoped in (False, True):
-        for objs in _antrea_policies(ctx, NAME, cluster_scoped=scoped, both=ctx.aim == "Allow"):
-            yield Witness("antrea-new-tier", f"a new Tier at priority {prio}, ahead of every tier, with a policy in it",
-                          [Change("create", tier)] + [Change("create", o) for o in objs])
-
-
-def antrea_group(ctx: CaseContext) -> Iterator[Witness]:
-    for raw in ctx.cluster.objects.by_dialect.get("antrea", []):
-        if raw.kind not in ("ClusterGroup", "Group"):
-            continue
-        everything = {"namespaceSelector": {}} if raw.kind == "ClusterGroup" else {"podSelector": {}}
-        nothing = {"ipBlocks": [{"cidr": "192.0.2.1/32"}]}  # TEST-NET-1: no pod, no peer
-        for spec, what in ((everything, "every pod"), (nothing, "nothing")):
-            obj = {**raw.data, "spec": spec}
-            yield Witness("antrea-group", f"{raw.kind} {raw.name} edited to match {what}",
-                          [Change("update", obj, raw)])
 
 
 def _donor_labels(objects: list[tuple[str, dict[str, str]]], own: dict[str, str]) -> list[dict[str, str]]:
@@ -260,24 +194,6 @@ def pod_labels(ctx: CaseContext) -> Iterator[Witness]:
             yield Witness("pod-labels", f"a new Pod in {ns} with another pod's labels", [Change("create", obj)])
 
 
-def calico_tier(ctx: CaseContext) -> Iterator[Witness]:
-    if ctx.cluster.model.cni != "calico":
-        return
-    action = "Allow" if ctx.aim == "Allow" else "Deny"
-    for tier, _ in _tiers_in_order(ctx):
-        if tier.startswith("kube-"):
-            continue  # AdminNetworkPolicy's tiers: no Calico policy lands there by choice
-        name = NAME if tier == "default" else f"{tier}.{NAME}"
-        for direction, ns in ctx.sides():
-            spec = {"tier": tier, "order": 0, "types": [direction.capitalize()], direction: [{"action": action}]}
-            yield Witness("calico-tier", f"Calico NetworkPolicy in tier {tier}", [Change("create", {
-                "apiVersion": CALICO_API, "kind": "NetworkPolicy",
-                "metadata": {"name": name, "namespace": ns}, "spec": {**spec, "selector": "all()"}})])
-            yield Witness("calico-tier", f"Calico GlobalNetworkPolicy in tier {tier}", [Change("create", {
-                "apiVersion": CALICO_API, "kind": "GlobalNetworkPolicy", "metadata": {"name": name},
-                "spec": {**spec, "selector": f"projectcalico.org/namespace == '{ns}'"}})])
-
-
 def service_selector(ctx: CaseContext) -> Iterator[Witness]:
     """A Service that ``toServices`` or a group's ``serviceReference`` names, re-pointed: its
     selector decides which pods those rules match."""
@@ -294,39 +210,6 @@ def service_selector(ctx: CaseContext) -> Iterator[Witness]:
                           [Change("update", obj, raw)])
 
 
-def networkpolicy(ctx: CaseContext) -> Iterator[Witness]:
-    sides = ctx.sides()
-    groups = [[s] for s in sides] + ([sides] if ctx.aim == "Allow" and len(sides) > 1 else [])
-    for group in groups:
-        objs = []
-        for i, (direction, ns) in enumerate(group):
-            kind = direction.capitalize()
-            spec = {"podSelector": {}, "policyTypes": [kind]}
-            if ctx.aim == "Allow":
-                spec[direction] = [{}]  # one empty rule: everything, every port
-            objs.append({"apiVersion": NETWORKPOLICY_API, "kind": "NetworkPolicy",
-                         "metadata": {"name": f"{NAME}-{i}", "namespace": ns}, "spec": spec})
-        yield Witness("networkpolicy", "Kubernetes NetworkPolicy in the pod's own namespace",
-                      [Change("create", o) for o in objs])
-
-
-def adminnetworkpolicy(ctx: CaseContext) -> Iterator[Witness]:
-    sides = ctx.sides()
-    groups = [[s] for s in sides] + ([sides] if ctx.aim == "Allow" and len(sides) > 1 else [])
-    action = "Allow" if ctx.aim == "Allow" else "Deny"
-    for group in groups:
-        objs = []
-        for i, (direction, ns) in enumerate(group):
-            peer = {"from": [{"namespaces": {}}]} if direction == "ingress" else \
-                {"to": [{"namespaces": {}}, {"networks": ["0.0.0.0/0", "::/0"]}]}
-            objs.append({"apiVersion": ANP_API, "kind": "AdminNetworkPolicy",
-                         "metadata": {"name": f"{NAME}-{i}"},
-                         "spec": {"priority": 0,
-                                  "subject": {"namespaces": {"matchLabels": {NAMESPACE_NAME_LABEL: ns}}},
-                                  direction: [{"name": "witness", "action": action, **peer}]}})
-        yield Witness("adminnetworkpolicy", "AdminNetworkPolicy at priority 0", [Change("create", o) for o in objs])
-
-
 def delete_policy(ctx: CaseContext) -> Iterator[Witness]:
     seen = set()
     for r in ctx.results:
@@ -341,10 +224,25 @@ def delete_policy(ctx: CaseContext) -> Iterator[Witness]:
                       [Change("delete", raw.data, raw)])
 
 
-ROUTES: tuple[tuple[str, Callable[[CaseContext], Iterator[Witness]]], ...] = (
-    ("antrea-tier", antrea_tier), ("antrea-cluster", antrea_cluster), ("antrea-new-tier", antrea_new_tier),
-    ("calico-tier", calico_tier), ("adminnetworkpolicy", adminnetworkpolicy), ("networkpolicy", networkpolicy),
-    ("antrea-group", antrea_group), ("service-selector", service_selector), ("delete-policy", delete_policy),
-    ("namespace-labels", namespace_labels), ("pod-labels", pod_labels),
-)
-"""Every route, in the order the search tries them."""
+def _dialect_route(dialect: type[Dialect], route: TamperRoute) -> Callable[[CaseContext], Iterator[Witness]]:
+    """A dialect's declared route as a route of the search: run where ``--cni`` reads the
+    dialect, on its objects; each draft becomes a witness."""
+    def propose(ctx: CaseContext) -> Iterator[Witness]:
+        if dialect not in dialects_for(ctx.cluster.model.cni):
+            return
+        raws = ctx.cluster.objects.by_dialect.get(dialect.name, []) if ctx.cluster.objects else []
+        for draft in route.propose(ctx.tamper_case(), raws):
+            yield Witness(route.name, draft.title, [Change(verb, obj, old) for verb, obj, old in draft.writes])
+    return propose
+
+
+_DIALECT_FREE = (("service-selector", 60, service_selector), ("delete-policy", 70, delete_policy),
+                 ("namespace-labels", 80, namespace_labels), ("pod-labels", 90, pod_labels))
+"""Routes that write no dialect's objects: (name, rank, propose); ranks as :class:`TamperRoute`'s."""
+
+ROUTES: tuple[tuple[str, Callable[[CaseContext], Iterator[Witness]]], ...] = tuple(
+    (name, propose) for _, name, propose in sorted(
+        [(rank, name, propose) for name, rank, propose in _DIALECT_FREE]
+        + [(r.rank, r.name, _dialect_route(d, r)) for d in REGISTRY for r in d.tamper_routes], key=lambda t: t[0]))
+"""Every route, in the order the search tries them: the dialects' declared ones
+(``dialects/<name>/tamper.py``) and the dialect-free ones above, by rank."""

@@ -8,6 +8,7 @@ from ...model import Policy, Stage
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered, spec_of
 from .lower import GROUP, lower_admin_policy
 from .resources import ALSO_SERVED, RESOURCES, write_targets
+from .tamper import TAMPER_ROUTES
 
 PRIORITY = Column("PRIORITY", lambda p, raw: p.ref.priority)
 
@@ -19,6 +20,7 @@ class AdminNetworkPolicyDialect(Dialect):
     lint_codes = frozenset({"TW256"})  # equal priorities: upstream leaves the order undefined
     resources = RESOURCES
     also_served = ALSO_SERVED
+    tamper_routes = TAMPER_ROUTES
     write_targets = staticmethod(write_targets)
     get_kinds = (
         GetKind("anp", "AdminNetworkPolicy", ("anps", "adminnetworkpolicies"), ("AdminNetworkPolicy",),

@@ -11,6 +11,7 @@ from .lower import lower_antrea_policy
 from .peers import Context
 from .profile import CNP_ADMIN, PROFILE
 from .resources import ALSO_SERVED, RESOURCES, SHIPPED_ROLES, VERSIONS, referenced_services, write_targets
+from .tamper import TAMPER_ROUTES
 from .tiers import lower_tiers
 
 KINDS = tuple(r.kind for r in RESOURCES)
@@ -54,6 +55,7 @@ class AntreaDialect(Dialect):
     lint_codes = frozenset({"TW256"})  # equal priorities: upstream leaves the order undefined
     resources = RESOURCES
     also_served = ALSO_SERVED
+    tamper_routes = TAMPER_ROUTES
     shipped_roles = SHIPPED_ROLES
     write_targets = staticmethod(write_targets)
     referenced_services = staticmethod(referenced_services)

@@ -9,6 +9,7 @@ from .labels import VIEW_PREFIXES, effective_labels
 from .lower import POLICY_KINDS, SET_KINDS, STAGED_KINDS, lower_calico_policy, lower_network_set
 from .profile import PROFILE
 from .resources import ALSO_SERVED, GROUPS, RESOURCES, SHIPPED_ROLES, TIER_CHECK, write_targets
+from .tamper import TAMPER_ROUTES
 from .tiers import lower_tiers
 
 NOT_MODELLED = {"HostEndpoint": "host endpoints (node interfaces) are not modelled; their policies are ignored"}
@@ -26,6 +27,7 @@ class CalicoDialect(Dialect):
     lint_codes = frozenset({"TW257"})  # selectors testing labels only namespaces carry
     resources = RESOURCES
     also_served = ALSO_SERVED
+    tamper_routes = TAMPER_ROUTES
     shipped_roles = SHIPPED_ROLES
     tier_check = TIER_CHECK
     write_targets = staticmethod(write_targets)

@@ -22,6 +22,7 @@ from ...load import ObjectReader
 from ...model import ALL_NAMESPACES, NamespaceScope, PodPeer
 from ...selectors import LabelSelector, parse_label_selector
 from ...selectors.labels import Requirement
+from ..common import NAMESPACE_NAME_LABEL
 
 NAMESPACE_KEY = "io.kubernetes.pod.namespace"
 NAMESPACE_LABELS = "io.cilium.k8s.namespace.labels."
@@ -29,7 +30,7 @@ SERVICE_ACCOUNT_KEY = "io.cilium.k8s.policy.serviceaccount"
 CLUSTER_KEY = "io.cilium.k8s.policy.cluster"
 CLUSTER_NAME = "default"
 """The agent's ``cluster-name`` when none is configured (no clustermesh)."""
-NAME_LABEL = "kubernetes.io/metadata.name"
+NAME_LABEL = NAMESPACE_NAME_LABEL
 PLAIN_SOURCES = ("k8s", "any", "unspec")
 """Label sources a pod label can come from as far as a selector is concerned."""
 

@@ -9,6 +9,7 @@ from ...model import Policy, Priority
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered, selector_text, spec_of
 from .lower import GROUP, KIND, lower_network_policy
 from .resources import ALSO_SERVED, RESOURCES, server_defaults, write_targets
+from .tamper import TAMPER_ROUTES
 
 
 class KubernetesDialect(Dialect):
@@ -19,6 +20,7 @@ class KubernetesDialect(Dialect):
     lint_codes = frozenset({"TW253"})  # a NetworkPolicy whose flows earlier tiers all decide
     resources = RESOURCES
     also_served = ALSO_SERVED
+    tamper_routes = TAMPER_ROUTES
     write_targets = staticmethod(write_targets)
     server_defaults = staticmethod(server_defaults)
     get_kinds = (GetKind("networkpolicies", "NetworkPolicy", ("netpol", "networkpolicy", "np"), (KIND,), (KIND,),
