@@ -142,14 +142,18 @@ def test_every_output_shows_the_service_destinations(tmp_path):
     cols = [f"{t['name']} {t['port']}" for t in pod["serviceTargets"]]
     udp = cols.index("svc:kube-system/kube-dns UDP/53")
     names = [e["name"] for e in pod["endpoints"]]
-    by_pod = {n: row[udp] for n, row in zip(names, pod["serviceMatrix"])}
+    verdicts = pod["serviceVerdicts"]
+    by_pod = {n: verdicts[row[udp]] for n, row in zip(names, pod["serviceMatrix"])}
     assert by_pod["app/client"] == "Allow" and by_pod["app/other"] == "Drop" and by_pod["internet"] is None
     klass = json.loads(run("-o", "json", "--by", "class"))
     for e in klass["endpoints"]:
-        assert klass["serviceCells"][e["class"]][udp] == by_pod[e["name"]], e
+        assert verdicts[klass["serviceCells"][e["class"]][udp]] == by_pod[e["name"]], e
     ns = json.loads(run("-o", "json", "--by", "namespace"))
     app = ns["groups"].index("app")
-    assert sorted((v, n) for g, t, v, n in ns["serviceCells"] if g == app and t == udp) == [("Allow", 1), ("Drop", 1)]
+    assert verdicts[ns["serviceRows"][ns["serviceCells"][app]][udp]] == "mixed"
+    assert [app, udp, 1, 1, 0, 0] in ns["serviceMixed"] and ns["serviceSources"][app] == 2
+    kube = ns["groups"].index("kube-system")
+    assert verdicts[ns["serviceRows"][ns["serviceCells"][kube]][udp]] == "Drop"
     assert not any("not covered" in n for n in pod["notes"])
     csv_rows = [line.split(",") for line in run("-o", "csv").splitlines()]
     assert ["app/client", "svc:kube-system/kube-dns", "UDP 53; TCP 53", "", ""] in csv_rows

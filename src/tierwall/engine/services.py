@@ -139,6 +139,7 @@ class _PortLookup:
     """Port number → index of the port class holding it (``None`` when no class does)."""
 
     def __init__(self, ports: list[PortClass]):
+        self.seen: dict[tuple[str, int], int | None] = {}
         self.ranges: dict[str, list[tuple[int, int, int]]] = {}
         for a, pc in enumerate(ports):
             if pc.port is None:
@@ -147,7 +148,10 @@ class _PortLookup:
                 self.ranges.setdefault(pc.protocol, []).append((lo, hi, a))
 
     def __call__(self, protocol: str, port: int) -> int | None:
-        return next((a for lo, hi, a in self.ranges.get(protocol, ()) if lo <= port <= hi), None)
+        key = (protocol, port)
+        if key not in self.seen:
+            self.seen[key] = next((a for lo, hi, a in self.ranges.get(protocol, ()) if lo <= port <= hi), None)
+        return self.seen[key]
 
 
 def _codes_at(table: np.ndarray, a: int) -> np.ndarray:
@@ -264,13 +268,17 @@ def compute_service_matrix(result, walker_for, eg_table, eg_ids, in_table, in_id
         allow_all[0, ALLOW_PLANE] = walker.full
         allow_id = int(rows.add(allow_all)[0])
         extras = any(where.get((e.label, e.ip), -1) < 0 for e in virtual)
+        done: dict[tuple, np.ndarray] = {}  # subject key → row ids (subjects alike walk once)
         for c, rep in enumerate(reps):
             local = eps[rep]
             if not local.is_pod:
                 v_ids[c] = allow_id
             elif extras or _names_a_service(cc, cc.plan(local.pod, Direction.EGRESS)):
-                planes, inverse, _ = walker.walk(local, Direction.EGRESS)
-                v_ids[c] = rows.add(planes)[inverse]
+                key = walker.subject_key(local, Direction.EGRESS, c)
+                if key not in done:
+                    planes, inverse, _ = walker.walk(local, Direction.EGRESS)
+                    done[key] = rows.add(planes)[inverse]
+                v_ids[c] = done[key]
             else:
                 v_ids[c] = -1  # the pod flow's egress holds: read from the class walk
         v_table = rows.table()
@@ -304,15 +312,20 @@ def compute_service_matrix(result, walker_for, eg_table, eg_ids, in_table, in_id
     for i, e in enumerate(eps):
         if e.host is not None:
             hosts_on.setdefault(e.host.name, []).append(i)
+    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # per flow class: (egress, verdict) per source class
+
+    def columns(f: _Flow) -> tuple[np.ndarray, np.ndarray]:
+        key = (int(klass[f.b]) if f.b >= 0 else None, f.v, f.a)  # what the columns depend on
+        hit = cache.get(key)
+        if hit is None:
+            eg = egress(f)
+            hit = cache[key] = (eg, _then(eg, ingress(f)))
+        return hit
+
     for t, (target, flows) in enumerate(zip(kept, flows_of)):
-        cache: dict[_Flow, tuple[np.ndarray, np.ndarray]] = {}
-        for f, _ in flows:
-            if f not in cache:
-                eg = egress(f)
-                cache[f] = (eg, _then(eg, ingress(f)))
-        distinct = list(dict.fromkeys(f for f, _ in flows))
-        column = _aggregate(np.stack([cache[f][1] for f in distinct], axis=1) if distinct
-                            else np.zeros((n_c, 0), np.int8))
+        cols = [columns(f) for f, _ in flows]
+        distinct = list({id(v): v for _, v in cols}.values())
+        column = _aggregate(np.stack(distinct, axis=1) if distinct else np.zeros((n_c, 0), np.int8))
         if target.service.type not in OUTSIDE_TYPES:
             column[outside] = NOT_APPLICABLE
         codes[:, t] = column
@@ -320,14 +333,16 @@ def compute_service_matrix(result, walker_for, eg_table, eg_ids, in_table, in_id
         special: dict[int, dict[int, int]] = {}
         for k, (f, ep) in enumerate(flows):
             if ep.is_pod and f.b >= 0:
-                special.setdefault(f.b, {})[k] = int(cache[f][0][klass[f.b]])  # egress decides
+                special.setdefault(f.b, {})[k] = int(cols[k][0][klass[f.b]])  # egress decides
             if ep.is_pod and ep.node_name:
                 for h in hosts_on.get(ep.node_name, ()):
                     special.setdefault(h, {})[k] = ALLOW  # host side: no egress policy; ingress exempt
         for i, changed in special.items():
             c = klass[i]
-            row = np.array([[changed.get(k, int(cache[f][1][c])) for k, (f, _) in enumerate(flows)]], np.int8)
-            code = int(_aggregate(row)[0])
+            if all(int(cols[k][1][c]) == code for k, code in changed.items()):
+                continue  # the exception gives what the class has
+            seen = {changed.get(k, int(v[c])) for k, (_, v) in enumerate(cols)}
+            code = seen.pop() if len(seen) == 1 else UNKNOWN
             if code != codes[c, t]:
                 overrides[(i, t)] = code
     notes.extend(_outside_notes(kept, outside.any()))

@@ -18,6 +18,7 @@ from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult
 from ..engine.services import NOT_APPLICABLE
 
 VERDICT = {ALLOW: "Allow", DROP: "Drop", REJECT: "Reject", UNKNOWN: "Unknown", NOT_APPLICABLE: None}
+"""Verdict codes as JSON writes them (``None``: n/a, no path)."""
 LETTER = {ALLOW: ".", DROP: "X", REJECT: "R", UNKNOWN: "?", NOT_APPLICABLE: "-"}
 STYLE = {ALLOW: "green", DROP: "red", REJECT: "magenta", UNKNOWN: "yellow", NOT_APPLICABLE: "dim"}
 
@@ -26,8 +27,16 @@ def _dump(value) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _verdicts(codes) -> list:
-    return [VERDICT[int(c)] for c in codes]
+MIXED = 5
+"""In group views: the sources of the group do not all get the same verdict."""
+VERDICTS = [VERDICT[NOT_APPLICABLE], *(VERDICT[c] for c in (ALLOW, DROP, REJECT, UNKNOWN)), "mixed"]
+"""``serviceVerdicts`` of the JSON document: cells are indexes into it (= the codes)."""
+_TOKENS = np.array([f",{k}".encode() for k in range(len(VERDICTS))], dtype="S2")
+
+
+def _row(codes: np.ndarray) -> str:
+    """A JSON list of small codes, built with numpy (rows of thousands of Service columns)."""
+    return "[" + _TOKENS[codes].tobytes().decode()[1:] + "]"
 
 
 def target_names(result: MatrixResult) -> list[str]:
@@ -35,34 +44,33 @@ def target_names(result: MatrixResult) -> list[str]:
     return [f"{t.name} {t.label}" for t in result.services.targets] if result.services else []
 
 
-def group_service_counts(result: MatrixResult, group_of: list[str]) -> tuple[list[str], list[list]]:
-    """Per (source group, Service column, verdict): how many sources of the group get it, as
-    ``[group, column, verdict, sources]``, n/a cells left out (cost: classes refined by group
-    × columns, in numpy)."""
+def group_service_counts(result: MatrixResult, group_of: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(group names, sources per group, counts): ``counts[code, group, column]`` = how many
+    sources of the group get verdict ``code`` (NOT_APPLICABLE included) on that Service
+    column. Cost: (classes refined by group) × columns, in numpy (a sum per run of one group)."""
     sm = result.services
-    names = sorted(set(group_of))
-    index = {g: k for k, g in enumerate(names)}
-    gi = np.array([index[g] for g in group_of], dtype=np.int64)
-    n_t = len(sm.targets)
-    if not n_t or not len(gi):
-        return names, []
-    refined, sizes = np.unique(np.stack([result.klass, gi], axis=1), axis=0, return_counts=True)
-    codes = sm.codes[refined[:, 0]].astype(np.int64)  # (refined, targets)
-    keys = (refined[:, 1:2] * n_t + np.arange(n_t)[None, :]) * 8 + codes
-    weights = np.broadcast_to(sizes[:, None], keys.shape)
-    if sm.overrides:  # sources whose own verdict is not their class's: move their weight
-        pairs = np.array(list(sm.overrides))
-        moved = (gi[pairs[:, 0]] * n_t + pairs[:, 1]) * 8
-        old = moved + sm.codes[result.klass[pairs[:, 0]], pairs[:, 1]]
-        new = moved + np.array(list(sm.overrides.values()))
-        keys = np.concatenate([keys.ravel(), old, new])
-        weights = np.concatenate([weights.ravel(), -np.ones(len(old), np.int64), np.ones(len(new), np.int64)])
-    keep = keys.ravel() % 8 != NOT_APPLICABLE
-    uniq, inverse = np.unique(keys.ravel()[keep], return_inverse=True)
-    total = np.bincount(inverse.ravel(), weights=weights.ravel()[keep], minlength=len(uniq))
-    entries = [[k // 8 // n_t, k // 8 % n_t, VERDICT[k % 8], n]
-               for k, n in zip(uniq.tolist(), np.rint(total).astype(np.int64).tolist()) if n > 0]
-    return names, entries
+    names, gi = np.unique(np.array(group_of), return_inverse=True)
+    gi = gi.reshape(-1).astype(np.int64)
+    n_g, n_t = len(names), len(sm.targets)
+    counts = np.zeros((UNKNOWN + 1, n_g, n_t), np.int64)
+    if n_t and len(gi):
+        refined, sizes = np.unique(np.stack([gi, result.klass], axis=1), axis=0, return_counts=True)
+        starts = np.flatnonzero(np.r_[True, refined[1:, 0] != refined[:-1, 0]])
+        codes = sm.codes[refined[:, 1]]
+        weights = sizes.astype(np.int32)[:, None]
+        for code in range(UNKNOWN + 1):
+            counts[code, refined[starts, 0]] = np.add.reduceat(np.where(codes == code, weights, 0), starts, axis=0)
+        for (i, t), code in sm.overrides.items():  # sources whose own verdict is not their class's
+            counts[sm.codes[result.klass[i], t], gi[i], t] -= 1
+            counts[code, gi[i], t] += 1
+    return names.tolist(), np.bincount(gi, minlength=n_g), counts
+
+
+def _group_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(groups, columns) codes: the verdict every source of the group gets, or MIXED."""
+    present = counts > 0
+    pure = present.sum(axis=0) <= 1
+    return np.where(pure, counts.argmax(axis=0), MIXED), pure
 
 
 def write_json(result: MatrixResult, by: str, out: IO[str], groups: list[str] | None = None) -> None:
@@ -71,22 +79,32 @@ def write_json(result: MatrixResult, by: str, out: IO[str], groups: list[str] | 
     if sm is None:
         return
     out.write(',"serviceTargets":' + _dump([t.to_dict() for t in sm.targets]))
+    out.write(',"serviceVerdicts":' + _dump(VERDICTS))
     names = result.names or [e.label for e in result.endpoints]
     if by == "class":
         out.write(',"serviceCells":[')
         for c in range(len(result.reps)):
-            out.write(("," if c else "") + _dump(_verdicts(sm.codes[c])))
+            out.write(("," if c else "") + _row(sm.codes[c]))
         out.write('],"serviceExceptions":' + _dump([
             {"from": names[i], "to": sm.targets[t].name, "port": sm.targets[t].label, "verdict": VERDICT[code]}
             for (i, t), code in sorted(sm.overrides.items())]))
     elif by == "pod":
         out.write(',"serviceMatrix":[')
         for i in range(result.size):
-            out.write(("," if i else "") + _dump(_verdicts(sm.row(result.klass, i))))
+            out.write(("," if i else "") + _row(sm.row(result.klass, i)))
         out.write("]")
     else:
-        _, entries = group_service_counts(result, groups)
-        out.write(',"serviceCells":' + _dump(entries))
+        _, sizes, counts = group_service_counts(result, groups)
+        rows, pure = _group_rows(counts)
+        rows = np.ascontiguousarray(rows.astype(np.int8))
+        keys = rows.view(np.dtype((np.void, rows.shape[1]))).reshape(-1) if rows.shape[1] else np.zeros(len(rows))
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        distinct = rows[first]
+        out.write(',"serviceRows":[' + ",".join(_row(row) for row in distinct) + "]")
+        out.write(',"serviceCells":' + _dump(inverse.reshape(-1).tolist()))
+        out.write(',"serviceSources":' + _dump(sizes.tolist()))
+        g, t = np.nonzero(~pure)
+        out.write(',"serviceMixed":' + _dump(np.column_stack([g, t, counts[1:, g, t].T]).tolist()))
 
 
 def csv_rows(result: MatrixResult, by: str, group_of: list[str] | None = None):
@@ -168,19 +186,13 @@ def render_table(result: MatrixResult, by: str, console, sources: list[int] | No
             row = sm.codes[i] if by == "class" else sm.row(result.klass, i)
             table.add_row(name, *[f"[{STYLE[int(row[t])]}]{LETTER[int(row[t])]}[/]" for t in cols])
     else:
-        group_names, entries = group_service_counts(result, groups)
-        shown = group_names[:limit]
-        allowed: dict[tuple[int, int], int] = {}
-        counted: dict[tuple[int, int], int] = {}
-        for g, t, verdict, n in entries:
-            if verdict is not None:
-                counted[(g, t)] = counted.get((g, t), 0) + n
-            if verdict == "Allow":
-                allowed[(g, t)] = allowed.get((g, t), 0) + n
-        for g, name in enumerate(shown):
+        group_names, _, counts = group_service_counts(result, groups)
+        allowed = counts[ALLOW]
+        counted = counts.sum(axis=0) - counts[NOT_APPLICABLE]
+        for g, name in enumerate(group_names[:limit]):
             cells = []
             for t in cols:
-                ok, total = allowed.get((g, t), 0), counted.get((g, t), 0)
+                ok, total = int(allowed[g, t]), int(counted[g, t])
                 text = "-" if total == 0 else "all" if ok == total else "none" if ok == 0 else f"some {ok}/{total}"
                 cells.append(f"[{'green' if text == 'all' else 'red' if text == 'none' else 'yellow'}]{text}[/]")
             table.add_row(name, *cells)
