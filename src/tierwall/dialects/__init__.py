@@ -168,6 +168,11 @@ def native_dialect(cni: str) -> type[Dialect] | None:
     return next((d for d in REGISTRY if d.profile is not None and d.profile.name == cni), None)
 
 
+def apply_ranks() -> dict[str, int]:
+    """Kind → its :attr:`Resource.apply_rank`, for the kinds declared ahead of policies."""
+    return {r.kind: r.apply_rank for r in read_resources() if r.apply_rank != Resource.apply_rank}
+
+
 def dialects_for(cni: str) -> tuple[type[Dialect], ...]:
     """The dialects whose objects ``--cni cni`` reads: its native dialect first, then those
     every CNI reads (each in registry order)."""

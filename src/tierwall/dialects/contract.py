@@ -124,6 +124,10 @@ class Resource:
     version: str
     """The version of ``groups[0]`` tierwall writes objects in (witnesses, generated Tiers)."""
     namespaced: bool = False
+    apply_rank: int = 5
+    """Where manifests of this kind go in an apply order: what other objects refer to first (a
+    policy naming an absent Tier is refused): Tiers 1, groups and address sets 2–3, the rest
+    (policies) 5."""
 
     @property
     def api_version(self) -> str:

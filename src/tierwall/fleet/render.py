@@ -19,13 +19,16 @@ from pathlib import Path
 
 import yaml
 
+from ..dialects import apply_ranks
+from ..dialects.contract import Resource
 from ..errors import Diagnostics
 from .assemble import Assembly, assemble
 from .plan import Plan
 
-KIND_ORDER = {"Namespace": 0, "Tier": 1, "ClusterGroup": 2, "Group": 3, "NetworkSet": 2, "GlobalNetworkSet": 2}
-"""Apply order: what others refer to first (a policy naming an absent Tier is refused)."""
-POLICY_RANK = 5
+KIND_ORDER = {"Namespace": 0, **apply_ranks()}
+"""Apply order: what others refer to first (a policy naming an absent Tier is refused); the
+dialects declare their kinds' ranks (``Resource.apply_rank``)."""
+POLICY_RANK = Resource.apply_rank
 
 
 def _rank(raw) -> int:

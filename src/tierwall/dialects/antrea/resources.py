@@ -25,9 +25,9 @@ VERSIONS = {GROUP: {"v1alpha1", "v1alpha2", "v1alpha3", "v1beta1"}, SECURITY: {"
 RESOURCES = (
     Resource("ClusterNetworkPolicy", "clusternetworkpolicies", (GROUP, SECURITY), "v1beta1"),
     Resource("NetworkPolicy", "networkpolicies", (GROUP, SECURITY), "v1beta1", namespaced=True),
-    Resource("Tier", "tiers", (GROUP, SECURITY), "v1beta1"),
-    Resource("ClusterGroup", "clustergroups", (GROUP, CORE), "v1beta1"),
-    Resource("Group", "groups", (GROUP,), "v1beta1", namespaced=True),
+    Resource("Tier", "tiers", (GROUP, SECURITY), "v1beta1", apply_rank=1),
+    Resource("ClusterGroup", "clustergroups", (GROUP, CORE), "v1beta1", apply_rank=2),
+    Resource("Group", "groups", (GROUP,), "v1beta1", namespaced=True, apply_rank=3),
 )
 ALSO_SERVED = {
     GROUP: ("Traceflow", "ExternalEntity", "ExternalNode", "Egress", "ExternalIPPool", "IPPool", "AntreaAgentInfo",

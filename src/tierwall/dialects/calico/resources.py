@@ -19,11 +19,11 @@ CRD_GROUP = "crd.projectcalico.org"
 GROUPS = (GROUP, CRD_GROUP)
 
 RESOURCES = (
-    Resource("Tier", "tiers", GROUPS, "v3"),
+    Resource("Tier", "tiers", GROUPS, "v3", apply_rank=1),
     Resource("GlobalNetworkPolicy", "globalnetworkpolicies", GROUPS, "v3"),
     Resource("NetworkPolicy", "networkpolicies", GROUPS, "v3", namespaced=True),
-    Resource("GlobalNetworkSet", "globalnetworksets", GROUPS, "v3"),
-    Resource("NetworkSet", "networksets", GROUPS, "v3", namespaced=True),
+    Resource("GlobalNetworkSet", "globalnetworksets", GROUPS, "v3", apply_rank=2),
+    Resource("NetworkSet", "networksets", GROUPS, "v3", namespaced=True, apply_rank=2),
     Resource("StagedGlobalNetworkPolicy", "stagedglobalnetworkpolicies", GROUPS, "v3"),
     Resource("StagedNetworkPolicy", "stagednetworkpolicies", GROUPS, "v3", namespaced=True),
     Resource("StagedKubernetesNetworkPolicy", "stagedkubernetesnetworkpolicies", GROUPS, "v3", namespaced=True),
