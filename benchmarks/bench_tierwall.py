@@ -65,6 +65,7 @@ def measure_cli(args: list[str]) -> tuple[float, float, float]:
 
 
 COMMANDS = {"namespace json": ["--by", "namespace", "-o", "json"], "table": [],
+            "namespace json no services": ["--by", "namespace", "-o", "json", "--no-services"],
             "class json": ["--by", "class", "-o", "json"], "pod json": ["--by", "pod", "-o", "json"],
             "csv": ["-o", "csv"]}
 

@@ -121,7 +121,7 @@ def notes(result: MatrixResult) -> list[str]:
                          if any(cc.resolve(peer).services for peer in r.peers or ())]
         if service_rules:
             refs = sorted({r.policy.ref for r in service_rules})
-            out.append(f"not covered: traffic addressed to a Service (left out here, e.g. by --pods-only); "
+            out.append(f"not covered: traffic addressed to a Service (left out: --pods-only or --no-services); "
                        f"{len(service_rules)} rule(s) match only that ({', '.join(refs[:3])}"
                        f"{' …' if len(refs) > 3 else ''}): cells show pod-to-pod traffic, which those rules never "
                        "match — trace --to service/NS/NAME shows the Service path")

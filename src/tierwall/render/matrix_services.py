@@ -134,17 +134,30 @@ def csv_rows(result: MatrixResult, by: str, group_of: list[str] | None = None):
         plain = np.ones(result.size, bool)
         plain[special] = False
         refined, sizes = np.unique(np.stack([result.klass[plain], gi[plain]], axis=1), axis=0, return_counts=True)
-        sources = [(int(g), sm.codes[c], int(n)) for (c, g), n in zip(refined.tolist(), sizes.tolist())]
-        sources += [(int(gi[i]), sm.row(result.klass, i), 1) for i in special]
-        rows: dict[tuple[int, str, tuple], int] = {}
-        for g, row, n in sources:
-            for svc, ts in by_service.items():
-                codes = tuple((t, int(row[t])) for t in ts)
-                if all(c == NOT_APPLICABLE for _, c in codes):
-                    continue
-                rows[(g, svc, codes)] = rows.get((g, svc, codes), 0) + n
-        for (g, svc, codes), n in sorted(rows.items()):
-            yield [names[g], svc, n, member[names[g]], *texts(codes)]
+        codes = np.concatenate([sm.codes[refined[:, 0]], np.array([sm.row(result.klass, i) for i in special],
+                                                                    np.int8).reshape(-1, len(sm.targets))])
+        group = np.concatenate([refined[:, 1], gi[special]]).astype(np.int64)
+        weight = np.concatenate([sizes, np.ones(len(special), np.int64)])
+        out = []
+        for svc, ts in by_service.items():  # per Service: sources per (group, verdicts on its ports)
+            sub = codes[:, ts].astype(np.int64)
+            keep = ~(sub == NOT_APPLICABLE).all(axis=1)
+            if not keep.any():
+                continue
+            if len(ts) <= 15:  # (group, verdicts) as one integer: a 1-D unique, not a row sort
+                base = 8 ** len(ts)
+                packed = (group * base + sub @ (8 ** np.arange(len(ts), dtype=np.int64)))[keep]
+                uniq, inverse = np.unique(packed, return_inverse=True)
+                keys = [[k // base, *(k % base // 8 ** j % 8 for j in range(len(ts)))] for k in uniq.tolist()]
+            else:
+                uniq, inverse = np.unique(np.column_stack([group, sub])[keep], axis=0, return_inverse=True)
+                keys = uniq.tolist()
+            total = np.bincount(inverse.reshape(-1), weights=weight[keep], minlength=len(uniq))
+            for key, n in zip(keys, np.rint(total).astype(np.int64).tolist()):
+                verdicts = key[1:]
+                out.append((names[key[0]], svc, tuple(zip(ts, verdicts)), n))
+        for g, svc, row, n in sorted(out):
+            yield [g, svc, n, member[g], *texts(row)]
         return
     if by == "class":
         sources = [(f"class {c}", sm.codes[c]) for c in range(len(result.reps))]

@@ -28,10 +28,13 @@ FORMATS = ("table", "csv", "json", "dot", "png", "svg")
 @click.option("--pods-only", is_flag=True,
               help="Leave out nodes, the address pieces the policies' CIDRs cut and the Service destinations "
                    "(all shown by default).")
+@click.option("--no-services", is_flag=True,
+              help="Leave out the Service destinations (svc:NS/NAME columns); the legend then says that traffic "
+                   "addressed to a Service is not covered.")
 @click.option("-o", "--output", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--out", "out_path", metavar="FILE", help="Where png/svg go (default: matrix.png / matrix.svg).")
 @handle_errors
-def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, output, out_path, **_):
+def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, no_services, output, out_path, **_):
     """Connectivity matrix: the verdict for every pair of endpoints on every port class.
 
     Endpoints are pods, nodes, one address per piece of the address space the policies' CIDRs
@@ -46,9 +49,11 @@ def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, output, ou
                       console=err, transient=True) as bar:
             task = bar.add_task("matrix", total=None)
             result = api.matrix(cluster, port_specs, externals, outside=not pods_only,
+                                services=not (pods_only or no_services),
                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
     else:
-        result = api.matrix(cluster, port_specs, externals, outside=not pods_only)
+        result = api.matrix(cluster, port_specs, externals, outside=not pods_only,
+                            services=not (pods_only or no_services))
     by = by or default_by(result, output)
     if output == "table":
         render_matrix_table(result, by, stdout())
