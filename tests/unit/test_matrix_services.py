@@ -161,3 +161,40 @@ def test_every_output_shows_the_service_destinations(tmp_path):
     table = run()
     assert "Services (rows: from, columns: to Service port)" in table and "n/a (no path)" in table
     assert "not covered" in run("--pods-only")  # without the Service columns the legend says so
+
+
+def test_endpoint_slices_with_outside_addresses_headless_and_external_name_services():
+    """Endpoints that are no pod (an outside address, a node) are followed too, and agree with
+    trace; headless and ExternalName Services are no columns, and the notes say so."""
+    from tierwall.engine import Request, trace
+    from tierwall.engine.matrix import VERDICTS
+
+    objs = _dns_world(DNS_VIA_SERVICE + [
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ext", "namespace": "app"},
+         "spec": {"clusterIP": "10.96.0.50", "ports": [{"port": 443, "targetPort": 8443, "protocol": "TCP"}]}},
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+         "metadata": {"name": "ext-1", "namespace": "app", "labels": {"kubernetes.io/service-name": "ext"}},
+         "addressType": "IPv4", "ports": [{"port": 8443, "protocol": "TCP"}],
+         "endpoints": [{"addresses": ["192.0.2.10"]}, {"addresses": ["172.18.0.2"]}, {"addresses": ["10.0.9.1"]}]},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "headless", "namespace": "app"},
+         "spec": {"clusterIP": "None", "selector": {"app": "client"}, "ports": [{"port": 80}]}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "alias", "namespace": "app"},
+         "spec": {"type": "ExternalName", "externalName": "example.com"}},
+        _acnp("to-ext", 3, {"podSelector": {"matchLabels": {"app": "other"}}},
+              [{"action": "Allow", "toServices": [{"name": "ext", "namespace": "app"}]}])])
+    cluster = build(objs, "antrea")
+    m = compute_matrix(cluster.compiled, outside=True, services=True)
+    assert {t.name for t in m.services.targets} == {"svc:app/ext", "svc:kube-system/kube-dns"}
+    assert any("headless" in n and "app/headless" in n for n in m.services.notes)
+    assert any("ExternalName" in n and "app/alias" in n for n in m.services.notes)
+    for i, src in enumerate(m.endpoints):
+        for t, target in enumerate(m.services.targets):
+            code = m.services.code(m.klass, i, t)
+            if code != NOT_APPLICABLE:
+                want = trace(cluster.compiled, Request(src, None, target.service, "TCP" if target.label.startswith(
+                    "TCP") else "UDP", target.port.port)).verdict
+                assert VERDICTS[code] == want, (src.label, target.name, target.label)
+    # deny-rest (priority 2) drops the pod endpoint before to-ext (3) is reached; the outside and
+    # node endpoints are no pods, so nothing drops them: the endpoints disagree
+    assert _cell(m, "app/other", "app/ext", "TCP/443") == UNKNOWN
+    assert _cell(m, "node/node-1", "app/ext", "TCP/443") == ALLOW
