@@ -194,159 +194,182 @@ def compute_service_matrix(result, walker_for, eg_table, eg_ids, in_table, in_id
     walker over virtual destinations (``engine/matrix.py``); the tables and ids are the egress
     and ingress verdict rows of the class walk ([source class, destination class] and
     [destination class, source class])."""
-    cc, inv = result.cc, result.cc.inv
-    targets, notes = service_targets(inv)
-    klass, reps, eps = result.klass, result.reps, result.endpoints
-    n_c = len(reps)
-    lookup = _PortLookup(result.ports)
-    where = {(e.label, e.ip): i for i, e in enumerate(eps)}
-    named = addressed_services(cc)
-    virtual: list[Endpoint] = []
-    virtual_for: list[tuple[str, str] | None] = []
-    v_index: dict[tuple, int] = {}
+    return _Columns(result, eg_table, eg_ids, in_table, in_ids).compute(walker_for)
 
-    def virtual_of(key, endpoint: Endpoint, svc: tuple[str, str] | None) -> int:
-        v = v_index.get((key, svc))
+
+class _Columns:
+    """One computation of the Service columns (the steps of ``compute_service_matrix``)."""
+
+    def __init__(self, result, eg_table, eg_ids, in_table, in_ids):
+        self.result, self.cc = result, result.cc
+        self.klass, self.reps, self.eps = result.klass, result.reps, result.endpoints
+        self.n_c = len(self.reps)
+        self.eg_table, self.eg_ids, self.in_table, self.in_ids = eg_table, eg_ids, in_table, in_ids
+        self.where = {(e.label, e.ip): i for i, e in enumerate(self.eps)}
+        self.virtual: list[Endpoint] = []
+        """Destinations the egress walk must see anew: (endpoint class, addressed Service) for
+        Services some rule names, and endpoint addresses that are no matrix endpoint."""
+        self.virtual_for: list[tuple[str, str] | None] = []
+        self.v_index: dict[tuple, int] = {}
+        self.v_ids: np.ndarray | None = None
+        self.v_table: np.ndarray | None = None
+        self.code_cache: dict[tuple[str, int], np.ndarray] = {}
+        self.cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+    def compute(self, walker_for) -> ServiceMatrix:
+        targets, notes = service_targets(self.cc.inv)
+        kept, flows_of, more = self.flows(targets)
+        notes.extend(more)
+        if self.virtual:
+            self.walk_virtual(walker_for(self.virtual, self.virtual_for))
+        outside = np.array([e.pod is None and e.host is None for e in (self.eps[r] for r in self.reps)], bool)
+        codes = np.zeros((self.n_c, len(kept)), np.int8)
+        overrides: dict[tuple[int, int], int] = {}
+        hosts_on: dict[str, list[int]] = {}
+        for i, e in enumerate(self.eps):
+            if e.host is not None:
+                hosts_on.setdefault(e.host.name, []).append(i)
+        for t, (target, flows) in enumerate(zip(kept, flows_of)):
+            cols = [self.columns(f) for f, _ in flows]
+            distinct = list({id(v): v for _, v in cols}.values())
+            column = _aggregate(np.stack(distinct, axis=1) if distinct else np.zeros((self.n_c, 0), np.int8))
+            if target.service.type not in OUTSIDE_TYPES:
+                column[outside] = NOT_APPLICABLE
+            codes[:, t] = column
+            for i, code in self.exceptions(flows, cols, hosts_on):
+                if code != codes[self.klass[i], t]:
+                    overrides[(i, t)] = code
+        notes.extend(_outside_notes(kept, outside.any()))
+        return ServiceMatrix(kept, codes, overrides, notes)
+
+    def flows(self, targets: list[ServiceTarget]):
+        """Per Service port kept: its concrete flows (one per endpoint, on the endpoint's target
+        port's class) as trace's ``resolve_flows`` makes them; and notes on what was left out."""
+        inv, klass, eps = self.cc.inv, self.klass, self.eps
+        lookup = _PortLookup(self.result.ports)
+        named = addressed_services(self.cc)
+        in_namespace: dict[str, list] = {}
+        for pod in inv.pods:
+            in_namespace.setdefault(pod.namespace, []).append(pod)
+        backends: dict[str, list[Endpoint]] = {}
+        kept, flows_of, skipped, unmapped = [], [], [], []
+        for target in targets:
+            svc, sp = target.service, target.port
+            key = (svc.namespace, svc.name)
+            if svc.key not in backends:
+                backends[svc.key] = service_endpoints(inv, svc, in_namespace.get(svc.namespace, []))
+            flows: list[tuple[_Flow, Endpoint]] = []
+            for ep in backends[svc.key]:
+                port = sp.target_port if isinstance(sp.target_port, int) else (
+                    ep.pod.named_port(sp.target_port, sp.protocol) if ep.pod else None)
+                if port is None:
+                    skipped.append(f"{ep} for {target.name} {target.label}")
+                    continue
+                a = lookup(sp.protocol, port)
+                if a is None:
+                    unmapped.append(f"{target.name} {target.label}")
+                    break
+                b = self.where.get((ep.label, ep.ip), -1)
+                if b < 0:  # an endpoint address that is not a matrix endpoint: its own virtual destination
+                    v = self.virtual_of(("ip", ep.label, ep.ip), ep, key if key in named else None)
+                elif key in named:
+                    v = self.virtual_of(("class", int(klass[b])), eps[self.reps[klass[b]]], key)
+                else:
+                    v = -1
+                flows.append((_Flow(b, v, a), ep))
+            else:
+                kept.append(target)
+                flows_of.append(flows)
+        notes = []
+        if skipped:
+            notes.append(f"Service endpoints that do not declare the named targetPort are skipped, as trace does "
+                         f"({_some(skipped)})")
+        if unmapped:
+            notes.append(f"Service ports left out: their target ports are in none of the port classes shown "
+                         f"({_some(unmapped)}; add them with --port)")
+        return kept, flows_of, notes
+
+    def virtual_of(self, key, endpoint: Endpoint, svc: tuple[str, str] | None) -> int:
+        v = self.v_index.get((key, svc))
         if v is None:
-            v = v_index[(key, svc)] = len(virtual)
-            virtual.append(endpoint)
-            virtual_for.append(svc)
+            v = self.v_index[(key, svc)] = len(self.virtual)
+            self.virtual.append(endpoint)
+            self.virtual_for.append(svc)
         return v
 
-    flows_of: list[list[tuple[_Flow, Endpoint]]] = []
-    kept: list[ServiceTarget] = []
-    skipped: list[str] = []
-    unmapped: list[str] = []
-    in_namespace: dict[str, list] = {}
-    for pod in inv.pods:
-        in_namespace.setdefault(pod.namespace, []).append(pod)
-    backends: dict[str, list[Endpoint]] = {}
-    for target in targets:
-        svc, sp = target.service, target.port
-        key = (svc.namespace, svc.name)
-        flows: list[tuple[_Flow, Endpoint]] = []
-        ok = True
-        if svc.key not in backends:
-            backends[svc.key] = service_endpoints(inv, svc, in_namespace.get(svc.namespace, []))
-        for ep in backends[svc.key]:
-            port = sp.target_port if isinstance(sp.target_port, int) else (
-                ep.pod.named_port(sp.target_port, sp.protocol) if ep.pod else None)
-            if port is None:
-                skipped.append(f"{ep} for {target.name} {target.label}")
-                continue
-            a = lookup(sp.protocol, port)
-            if a is None:
-                ok = False
-                break
-            b = where.get((ep.label, ep.ip), -1)
-            if b < 0:  # an endpoint address that is not a matrix endpoint: its own virtual destination
-                v = virtual_of(("ip", ep.label, ep.ip), ep, key if key in named else None)
-            elif key in named:
-                v = virtual_of(("class", int(klass[b])), eps[reps[klass[b]]], key)
-            else:
-                v = -1
-            flows.append((_Flow(b, v, a), ep))
-        if not ok:
-            unmapped.append(f"{target.name} {target.label}")
-            continue
-        kept.append(target)
-        flows_of.append(flows)
-    if skipped:
-        notes.append(f"Service endpoints that do not declare the named targetPort are skipped, as trace does "
-                     f"({_some(skipped)})")
-    if unmapped:
-        notes.append(f"Service ports left out: their target ports are in none of the port classes shown "
-                     f"({_some(unmapped)}; add them with --port)")
-
-    # egress over the virtual destinations, for the source classes whose plan can tell them apart
-    v_codes: dict[int, np.ndarray] = {}  # port class → (source classes, virtual) codes
-    if virtual:
-        walker = walker_for(virtual, virtual_for)
+    def walk_virtual(self, walker) -> None:
+        """Egress of every source class to the virtual destinations, for the classes whose
+        egress plan can tell them from the pod flows (a rule naming a Service), each distinct
+        subject walked once; ``v_ids`` -1 where the pod flow's egress holds."""
         rows = Interner(walker.n_w)
-        v_ids = np.zeros((n_c, len(virtual)), np.int32)
+        self.v_ids = np.zeros((self.n_c, len(self.virtual)), np.int32)
         allow_all = np.zeros((1, 3, walker.n_w), np.uint64)
         allow_all[0, ALLOW_PLANE] = walker.full
         allow_id = int(rows.add(allow_all)[0])
-        extras = any(where.get((e.label, e.ip), -1) < 0 for e in virtual)
-        done: dict[tuple, np.ndarray] = {}  # subject key → row ids (subjects alike walk once)
-        for c, rep in enumerate(reps):
-            local = eps[rep]
+        extras = any(self.where.get((e.label, e.ip), -1) < 0 for e in self.virtual)
+        done: dict[tuple, np.ndarray] = {}
+        for c, rep in enumerate(self.reps):
+            local = self.eps[rep]
             if not local.is_pod:
-                v_ids[c] = allow_id
-            elif extras or _names_a_service(cc, cc.plan(local.pod, Direction.EGRESS)):
+                self.v_ids[c] = allow_id
+            elif extras or _names_a_service(self.cc, self.cc.plan(local.pod, Direction.EGRESS)):
                 key = walker.subject_key(local, Direction.EGRESS, c)
                 if key not in done:
                     planes, inverse, _ = walker.walk(local, Direction.EGRESS)
                     done[key] = rows.add(planes)[inverse]
-                v_ids[c] = done[key]
+                self.v_ids[c] = done[key]
             else:
-                v_ids[c] = -1  # the pod flow's egress holds: read from the class walk
-        v_table = rows.table()
-    main_eg: dict[int, np.ndarray] = {}
-    main_in: dict[int, np.ndarray] = {}
+                self.v_ids[c] = -1
+        self.v_table = rows.table()
 
-    def egress(f: _Flow) -> np.ndarray:
-        """(source classes,) egress codes of one flow."""
-        if f.a not in main_eg:
-            main_eg[f.a] = _codes_at(eg_table, f.a)
-        base = main_eg[f.a][eg_ids[:, klass[f.b]]] if f.b >= 0 else None
-        if f.v < 0:
-            return base
-        if f.a not in v_codes:
-            v_codes[f.a] = _codes_at(v_table, f.a)
-        ids = v_ids[:, f.v]
-        own = v_codes[f.a][np.maximum(ids, 0)]
-        return own if base is None else np.where(ids >= 0, own, base).astype(np.int8)
-
-    def ingress(f: _Flow) -> np.ndarray:
-        if f.b < 0:
-            return np.full(n_c, ALLOW, np.int8)  # not a pod: no ingress policy
-        if f.a not in main_in:
-            main_in[f.a] = _codes_at(in_table, f.a)
-        return main_in[f.a][in_ids[klass[f.b], :]]
-
-    outside = np.array([e.pod is None and e.host is None for e in (eps[r] for r in reps)], bool)
-    codes = np.zeros((n_c, len(kept)), np.int8)
-    overrides: dict[tuple[int, int], int] = {}
-    hosts_on: dict[str, list[int]] = {}
-    for i, e in enumerate(eps):
-        if e.host is not None:
-            hosts_on.setdefault(e.host.name, []).append(i)
-    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # per flow class: (egress, verdict) per source class
-
-    def columns(f: _Flow) -> tuple[np.ndarray, np.ndarray]:
-        key = (int(klass[f.b]) if f.b >= 0 else None, f.v, f.a)  # what the columns depend on
-        hit = cache.get(key)
+    def _codes(self, which: str, table: np.ndarray, a: int) -> np.ndarray:
+        hit = self.code_cache.get((which, a))
         if hit is None:
-            eg = egress(f)
-            hit = cache[key] = (eg, _then(eg, ingress(f)))
+            hit = self.code_cache[(which, a)] = _codes_at(table, a)
         return hit
 
-    for t, (target, flows) in enumerate(zip(kept, flows_of)):
-        cols = [columns(f) for f, _ in flows]
-        distinct = list({id(v): v for _, v in cols}.values())
-        column = _aggregate(np.stack(distinct, axis=1) if distinct else np.zeros((n_c, 0), np.int8))
-        if target.service.type not in OUTSIDE_TYPES:
-            column[outside] = NOT_APPLICABLE
-        codes[:, t] = column
-        # sources that are themselves special for some flow: a backend (hairpin), a node's host
+    def egress(self, f: _Flow) -> np.ndarray:
+        """(source classes,) egress codes of one flow."""
+        base = self._codes("eg", self.eg_table, f.a)[self.eg_ids[:, self.klass[f.b]]] if f.b >= 0 else None
+        if f.v < 0:
+            return base
+        ids = self.v_ids[:, f.v]
+        own = self._codes("virtual", self.v_table, f.a)[np.maximum(ids, 0)]
+        return own if base is None else np.where(ids >= 0, own, base).astype(np.int8)
+
+    def ingress(self, f: _Flow) -> np.ndarray:
+        """(source classes,) ingress codes at the flow's endpoint."""
+        if f.b < 0:
+            return np.full(self.n_c, ALLOW, np.int8)  # not a pod: no ingress policy
+        return self._codes("in", self.in_table, f.a)[self.in_ids[self.klass[f.b], :]]
+
+    def columns(self, f: _Flow) -> tuple[np.ndarray, np.ndarray]:
+        """(egress, verdict) per source class of a flow, cached per what they depend on."""
+        key = (int(self.klass[f.b]) if f.b >= 0 else None, f.v, f.a)
+        hit = self.cache.get(key)
+        if hit is None:
+            eg = self.egress(f)
+            hit = self.cache[key] = (eg, _then(eg, self.ingress(f)))
+        return hit
+
+    def exceptions(self, flows, cols, hosts_on):
+        """(source endpoint, code) for sources special to some flow of a target, as
+        ``trace_flow`` has them: a backend reaching its own Service (hairpin: egress decides,
+        ingress exempt), a node's host reaching a backend on that node (ingress exempt)."""
+        klass = self.klass
         special: dict[int, dict[int, int]] = {}
         for k, (f, ep) in enumerate(flows):
             if ep.is_pod and f.b >= 0:
-                special.setdefault(f.b, {})[k] = int(cols[k][0][klass[f.b]])  # egress decides
+                special.setdefault(f.b, {})[k] = int(cols[k][0][klass[f.b]])
             if ep.is_pod and ep.node_name:
                 for h in hosts_on.get(ep.node_name, ()):
-                    special.setdefault(h, {})[k] = ALLOW  # host side: no egress policy; ingress exempt
+                    special.setdefault(h, {})[k] = ALLOW  # host side: no egress policy
         for i, changed in special.items():
             c = klass[i]
             if all(int(cols[k][1][c]) == code for k, code in changed.items()):
                 continue  # the exception gives what the class has
             seen = {changed.get(k, int(v[c])) for k, (_, v) in enumerate(cols)}
-            code = seen.pop() if len(seen) == 1 else UNKNOWN
-            if code != codes[c, t]:
-                overrides[(i, t)] = code
-    notes.extend(_outside_notes(kept, outside.any()))
-    return ServiceMatrix(kept, codes, overrides, notes)
+            yield i, (seen.pop() if len(seen) == 1 else UNKNOWN)
 
 
 def _names_a_service(cc, plan) -> bool:
