@@ -122,12 +122,12 @@ def compare(size: dict, timeout: float, shape: str = "classic") -> dict:
             proto, rep = class_port(tw, label)
             allowed = [allows_port(s, proto, rep) for s in tw["portSets"]]
             for i, src in enumerate(pods):
-                row = tw["cells"][klass[i]]
+                by_dst = tw["cells"][klass[i]]
                 for j, dst in enumerate(pods):
                     if i == j:
                         continue
                     cells += 1
-                    mine = allowed[exceptions.get((src, dst), row[klass[j]])]
+                    mine = allowed[exceptions.get((src, dst), by_dst[klass[j]])]
                     theirs = (src, dst) in nca and nca[(src, dst)](proto, rep if rep is not None else 0)
                     if mine != theirs:
                         disagreements.append((src, dst, label, mine, theirs))
