@@ -39,6 +39,7 @@ from .resolve import Resolved
 UNDECIDED, ALLOW, DROP, REJECT, UNKNOWN = 0, 1, 2, 3, 4
 VERDICTS = {ALLOW: Verdict.ALLOW, DROP: Verdict.DROP, REJECT: Verdict.REJECT, UNKNOWN: Verdict.UNKNOWN}
 PLANE_OF = {Action.ALLOW: ALLOW_PLANE, Action.REJECT: REJECT_PLANE}
+ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @dataclass
@@ -484,7 +485,7 @@ class _Walker:
         self.n_c, self.n_a = len(reps), len(ports)
         self.n_w = words(self.n_a)
         self.full = pack(np.ones(self.n_a, bool), self.n_w)  # (words,)
-        self.ones = np.full(self.n_c, np.uint64(0xFFFFFFFFFFFFFFFF))
+        self.everyone = np.ones(self.n_c, bool)
         self.zero_rows = np.zeros((self.n_c, 1), np.uint64)
         self.peer_cache: dict = {}
         self.port_cache: dict = {}
@@ -506,10 +507,12 @@ class _Walker:
         relative, node_relative = self.peer_flags(rule)
         return (id(rule.peers), subject_ns if relative else None, subject_node if node_relative else None)
 
-    # peers: (yes, maybe) as (classes, 1) uint64 all-ones / zero words; maybe None when empty
     def peers(self, rule: Rule, subject_ns: str, subject_node: str = ""):
+        """(yes, maybe) as booleans over the remote classes (maybe None when empty), cached per
+        distinct peer list (and subject namespace / node where they matter). Booleans, not
+        words: thousands of peer lists × classes stay small (1 byte per class)."""
         if rule.peers is None:
-            return self.ones[:, None], None
+            return self.everyone, None
         key = self._peer_key(rule, subject_ns, subject_node)
         hit = self.peer_cache.get(key)
         if hit is None:
@@ -519,7 +522,7 @@ class _Walker:
                 y, m = self.vec.peer(peer, subject_ns, subject_node)
                 py, pm = py | y, pm | m
             py, pm = py[self.reps], (pm & ~py)[self.reps]
-            hit = (np.where(py, self.ones, 0)[:, None], np.where(pm, self.ones, 0)[:, None] if pm.any() else None)
+            hit = (py, pm if pm.any() else None)
             self.peer_cache[key] = hit
         return hit
 
@@ -536,9 +539,9 @@ class _Walker:
             peer = self.peer_cache.get(key)
             if peer is None:
                 py, pm = self.peers(rule, local.pod.namespace, local.node_name)
-                code = (py[:, 0] & np.uint64(1)).astype(np.int64)
+                code = py.astype(np.int8)
                 if pm is not None:
-                    code += 2 * (pm[:, 0] & np.uint64(1)).astype(np.int64)
+                    code += 2 * pm.astype(np.int8)
                 peer = self.peer_cache[key] = (code, 3) if code.min() != code.max() else None
         port = None
         if rule.ports is not None:
@@ -627,8 +630,8 @@ class _Walker:
         n = len(rows)
         py, pm = self.peers(rule, local.pod.namespace, local.node_name)
         qy, qm = self.port_bits(rule, local, direction)
-        py = py[rows] if py.shape[0] > 1 else py
-        pm = pm[rows] if pm is not None and pm.shape[0] > 1 else pm
+        py = np.where(py[rows], ALL_ONES, np.uint64(0))[:, None]
+        pm = np.where(pm[rows], ALL_ONES, np.uint64(0))[:, None] if pm is not None else None
         if qy.shape[0] > 1:
             qy = qy[rows]
             qm = qm[rows] if qm is not None else None
@@ -811,13 +814,17 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     del done
     eg_table, in_table = eg_rows.table(), in_rows.table()
     n_in = max(1, len(in_table))
-    pair = eg_ids.astype(np.int64) * n_in + in_ids.T
+    bound = max(1, len(eg_table)) * n_in
     sides = (eg_table, eg_ids, in_table, in_ids) if services else None  # Service columns read them
+    pair = eg_ids.astype(np.int32 if bound < 1 << 31 else np.int64)  # in place from here: classes² each
+    pair *= n_in
+    pair += in_ids.T
     del eg_ids, in_ids
-    distinct, inverse = _distinct(pair, max(1, len(eg_table)) * n_in)
+    distinct, inverse = _distinct(pair, bound)
+    del pair
     final = Interner(n_w)
     ids = final.add(_combine(eg_table[distinct // n_in], in_table[distinct % n_in]))
-    cells = ids[inverse].reshape(n_c, n_c).astype(np.int32)
+    cells = ids.astype(np.int32, copy=False)[inverse].reshape(n_c, n_c)
     result = MatrixResult(cc, endpoints, ports, klass, reps, cells, final.table(), names=names)
     _overrides(result)
     if sides is not None:
@@ -832,7 +839,7 @@ def _distinct(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     presence table (linear) when the bound is small, by sorting otherwise. The class matrix
     has classes² pairs but few distinct (egress row, ingress row) combinations."""
     flat = values.reshape(-1)
-    if bound <= 1 << 26:
+    if bound <= max(1 << 20, 4 * flat.size):
         present = np.zeros(bound, bool)
         present[flat] = True
         distinct = np.flatnonzero(present)
