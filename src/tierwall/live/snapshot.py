@@ -17,13 +17,16 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from ..errors import Diagnostic, Diagnostics, Severity
 from ..load import RawObject
 from ..origin import Origin
-from .read import LiveRead, origin_file
+
+if TYPE_CHECKING:
+    from .read import LiveRead
 
 MARKER = ".tierwall-snapshot"
 """Index file of a snapshot directory; no .yaml suffix, so directory reading never parses it."""
@@ -32,7 +35,7 @@ FORMAT = "tierwall.dev/snapshot/v1"
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def write_snapshot(live: LiveRead, diags: Diagnostics, out: Path) -> list[tuple[str, int]]:
+def write_snapshot(live: "LiveRead", diags: Diagnostics, out: Path) -> list[tuple[str, int]]:
     """Write ``live`` under ``out`` (created; files of an earlier snapshot there are replaced)."""
     out.mkdir(parents=True, exist_ok=True)
     previous = _index(out)
@@ -64,6 +67,7 @@ def is_snapshot(path: Path) -> bool:
 
 def read_snapshot(path: Path, diags: Diagnostics, load_text) -> list[RawObject]:
     """The snapshot's objects with their cluster origins; the read's diagnostics repeated."""
+    from .read import origin_file  # the live reader (and its client) only when a snapshot is read
     index = _index(path)
     if index is None or index.get("format") != FORMAT:
         diags.error(Origin(file=str(path / MARKER)), f"not a tierwall snapshot index (expected format {FORMAT})",
