@@ -198,3 +198,15 @@ def test_endpoint_slices_with_outside_addresses_headless_and_external_name_servi
     # node endpoints are no pods, so nothing drops them: the endpoints disagree
     assert _cell(m, "app/other", "app/ext", "TCP/443") == UNKNOWN
     assert _cell(m, "node/node-1", "app/ext", "TCP/443") == ALLOW
+
+
+def test_dot_draws_service_edges_and_images_say_services_are_not_drawn(tmp_path):
+    from tierwall.render.matrix import render_matrix_dot, render_matrix_image
+
+    m = compute_matrix(build(_dns_world(DNS_VIA_SERVICE), "antrea").compiled, outside=True, services=True)
+    dot = render_matrix_dot(m, "namespace")
+    assert '"svc:kube-system/kube-dns" [shape=ellipse];' in dot
+    assert '"app" -> "svc:kube-system/kube-dns" [label="UDP/53 (1/2), TCP/53 (1/2)", style=dashed];' in dot
+    assert '"kube-system" -> "svc:kube-system/kube-dns"' not in dot  # dropped: no edge
+    _, said = render_matrix_image(m, "namespace", str(tmp_path / "m.png"))
+    assert any("2 Service port(s)" in s and "not drawn" in s for s in said)

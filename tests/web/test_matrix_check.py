@@ -22,6 +22,7 @@ def test_namespace_heatmap_agrees_with_matrix_json(org):
     base = EXAMPLES / "org-baseline"
     doc = matrix_dict(api.matrix(api.read([str(base / "cluster"), str(base / "policies")])), "namespace")
     page = org.get("/matrix")
+    assert "svc:NS/NAME" in page.text  # the page says where the flows addressed to a Service are
     assert page.status_code == 200
     heat = _heat(page)
     assert heat["rows"] == heat["cols"] == doc["groups"]

@@ -425,6 +425,7 @@ def render_matrix_dot(result: MatrixResult, by: str) -> str:
         label = "; ".join(text if full else f"{text} ({n}/{int(total[s, d])})" for text, n in allowed)
         lines.append(f"  {quote(groups[s])} -> {quote(groups[d])} [label={quote(label)}, "
                      f"style={'solid' if full else 'dashed'}];")
+    lines.extend(matrix_services.dot_lines(result, group_of(result, by if by != "class" else "pod")))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -449,6 +450,9 @@ def render_matrix_image(result: MatrixResult, by: str, path: str) -> tuple[list[
     left = [g for page in pages[MAX_PAGES:] for g in page]
     pages = pages[:MAX_PAGES]
     said = []
+    if result.services is not None and result.services.targets:
+        said.append(f"{len(result.services.targets)} Service port(s) (svc:NS/NAME destinations) are not drawn in "
+                    f"images: use -o table, csv or json for them")
     if left:
         missing = [result.ports[a].label for g in left for a in g]
         said.append(f"{len(left)} more panel(s) not drawn, for {len(missing)} port class(es): "
@@ -480,7 +484,8 @@ def _draw_page(plt, result, by, names, share, drawn, footer, labelled, out) -> N
     for k, members in enumerate(drawn, 1):  # a shortened title is spelled out below the panels
         if len(", ".join(result.ports[a].label for a in members)) > 60:
             footer = [f"panel {k}: " + ", ".join(result.ports[a].label for a in members)] + footer
-    lines = sum(len(textwrap.wrap(s, 150)) for s in footer)
+    width = max(60, min(150, int(size * cols * 15)))  # characters of 7-pt text that fit the figure
+    lines = sum(len(textwrap.wrap(s, width)) for s in footer)
     fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.15 * lines), squeeze=False)
     tick = max(4, min(8, 300 / max(1, len(names))))
     for k, members in enumerate(drawn):
@@ -500,7 +505,7 @@ def _draw_page(plt, result, by, names, share, drawn, footer, labelled, out) -> N
         fig.colorbar(image, ax=ax, fraction=0.046)
     for k in range(len(drawn), rows * cols):
         axes[k // cols][k % cols].axis("off")
-    fig.text(0.01, 0.005, "\n".join(textwrap.fill(s, 150) for s in footer), fontsize=7, va="bottom", ha="left")
+    fig.text(0.01, 0.005, "\n".join(textwrap.fill(s, width) for s in footer), fontsize=7, va="bottom", ha="left")
     fig.tight_layout(rect=(0, min(0.4, 0.15 * lines / (size * rows + 0.15 * lines)) + 0.01, 1, 1))
     fig.savefig(out, dpi=min(100, 2400 / (size * cols)))  # at most 2400 px wide: viewable as one screen
     plt.close(fig)

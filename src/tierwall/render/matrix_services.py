@@ -179,6 +179,30 @@ def _ports(targets) -> str:
     return "; ".join(f"{proto} {','.join(ports)}" for proto, ports in by_proto.items())
 
 
+def dot_lines(result: MatrixResult, group_of: list[str]) -> list[str]:
+    """DOT for the Service destinations: one node per Service (ellipse), an edge from each
+    source group to it labelled with the Service ports allowed; dashed, with counts, when only
+    some sources of the group get them."""
+    sm = result.services
+    if sm is None or not sm.targets:
+        return []
+    from .dot import quote
+
+    names, sizes, counts = group_service_counts(result, group_of)
+    allowed = counts[ALLOW]
+    lines = [f"  {quote(name)} [shape=ellipse];" for name in dict.fromkeys(t.name for t in sm.targets)]
+    edges: dict[tuple[int, str], list[str]] = {}
+    for g, t in zip(*np.nonzero(allowed)):
+        target = sm.targets[t]
+        n, of = int(allowed[g, t]), int(sizes[g] - counts[NOT_APPLICABLE, g, t])
+        edges.setdefault((int(g), target.name), []).append(target.label if n == of else f"{target.label} ({n}/{of})")
+    for (g, svc), ports in sorted(edges.items()):
+        full = not any("(" in p for p in ports)
+        lines.append(f"  {quote(names[g])} -> {quote(svc)} [label={quote(', '.join(ports))}, "
+                     f"style={'solid' if full else 'dashed'}];")
+    return lines
+
+
 def render_table(result: MatrixResult, by: str, console, sources: list[int] | None, names: list[str],
                  limit: int, groups: list[str] | None = None) -> None:
     """The Service columns for the rows the pod/class table shows (``sources``: endpoint

@@ -54,8 +54,9 @@ class Heat:
 
 
 def compute(cluster: Cluster) -> MatrixResult:
-    """The full matrix with the default port classes (what ``tierwall matrix`` computes)."""
-    return api.matrix(cluster)
+    """The full matrix with the default port classes (what ``tierwall matrix`` computes),
+    without the Service columns: the page draws endpoint pairs and says where Services are."""
+    return api.matrix(cluster, services=False)
 
 
 def _samples(result: MatrixResult, labels: list[str]) -> dict[str, str]:
