@@ -210,3 +210,23 @@ def test_dot_draws_service_edges_and_images_say_services_are_not_drawn(tmp_path)
     assert '"kube-system" -> "svc:kube-system/kube-dns"' not in dot  # dropped: no edge
     _, said = render_matrix_image(m, "namespace", str(tmp_path / "m.png"))
     assert any("2 Service port(s)" in s and "not drawn" in s for s in said)
+
+
+def test_diff_lists_a_new_service_port_and_counts_it_as_a_change(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from helpers import dump
+    from tierwall.cli.main import cli
+
+    before = tmp_path / "before.yaml"
+    before.write_text(dump(_dns_world(DNS_VIA_SERVICE)))
+    after = tmp_path / "after.yaml"
+    after.write_text(dump(_dns_world(DNS_VIA_SERVICE + [service("app", "web", {"app": "other"}, [(80, 8080, "TCP")],
+                                                                cluster_ip="10.96.0.40")])))
+    r = CliRunner().invoke(cli, ["diff", "--before", str(before), "--after", str(after), "--cni", "antrea",
+                                 "-o", "json", "--exit-code"])
+    assert r.exit_code == 1, r.output
+    doc = json.loads(r.stdout)
+    assert doc["servicePortsAdded"] == ["svc:app/web TCP/80"] and doc["changes"] == []

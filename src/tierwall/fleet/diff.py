@@ -100,7 +100,8 @@ def diff_job(job: DiffJob) -> dict:
             sides.append(load_cluster([], side.cluster.cni, diags=diags, extra=asm.effective))
         report = connectivity_diff(sides[0], sides[1], job.by).to_dict()
         out["diff"] = report
-        changed = bool(report["changes"] or report["podsAdded"] or report["podsRemoved"])
+        changed = bool(report["changes"] or report["podsAdded"] or report["podsRemoved"]
+                       or report["servicePortsAdded"] or report["servicePortsRemoved"])
         out["status"] = "changed" if changed else "unchanged"
         out["losesDns"] = loses_dns(report)
 

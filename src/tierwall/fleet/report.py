@@ -209,7 +209,8 @@ def render_diff_text(report: dict, console: Console, limit: int = 20) -> None:
                                f"({c['before']} → {c['after']}, {c['pairs']} pairs) by {rule}"))
         if len(d["changes"]) > limit:
             console.print(Text(f"  … and {len(d['changes']) - limit} more changes (-o json lists all)", style="dim"))
-        for key, word in (("podsAdded", "pods added"), ("podsRemoved", "pods removed")):
+        for key, word in (("podsAdded", "pods added"), ("podsRemoved", "pods removed"),
+                          ("servicePortsAdded", "Service ports added"), ("servicePortsRemoved", "Service ports removed")):
             if d[key]:
                 console.print(Text(f"  {len(d[key])} {word}", style="dim"))
     console.print(Text(summary_sentence(report), style="bold"))
