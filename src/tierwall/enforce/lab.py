@@ -36,6 +36,7 @@ from ..cluster import Cluster
 from ..inventory import Pod
 from .kernel import KernelError, load_ruleset, run
 from .nft import Ruleset, blocking_ruleset, compile_ruleset
+from .node import enforced_pods, iface_of
 
 STATE_DIR = Path(os.environ.get("TIERWALL_LAB_DIR", "/run/tierwall"))
 GATEWAY = "169.254.1.1"
@@ -49,11 +50,6 @@ class LabError(KernelError):
 
 class PartialRuleset(LabError):
     """Some rules cannot be compiled and the caller did not accept a partial ruleset."""
-
-
-def iface_of(pod: Pod) -> str:
-    """The node-side interface of ``pod`` in a lab's node namespace (also ``enforce``'s default)."""
-    return f"v{pod.index}"
 
 
 @dataclass
@@ -147,7 +143,7 @@ class Lab:
 
     # --- lifecycle --------------------------------------------------------------------------
     def pods_of(self, cluster: Cluster) -> list[Pod]:
-        return [p for p in cluster.inventory.pods if p.ips and not p.host_network and ":" not in p.ip]
+        return enforced_pods(cluster)
 
     def pod_ns(self, pod: Pod) -> str:
         return f"{self.prefix}p{pod.index}"

@@ -12,7 +12,6 @@ import yaml
 from ..cluster import Cluster
 from ..errors import UsageError
 from ..inventory import Pod
-from .lab import iface_of
 from .nft import Ruleset, compile_ruleset
 from .nftsyntax import check_ifname, check_table
 
@@ -33,9 +32,14 @@ def read_iface_map(path: str) -> dict[str, str]:
     return {str(k): check_ifname(v, f"--iface-map {path}: {str(k)[:80]}") for k, v in mapping.items()}
 
 
+def iface_of(pod: Pod) -> str:
+    """The node-side interface of ``pod`` in a lab's node namespace (also ``enforce``'s default)."""
+    return f"v{pod.index}"
+
+
 def enforced_pods(cluster: Cluster, node: str | None = None) -> list[Pod]:
-    """The pods a node ruleset can cover: IPv4 pods with an address, not on the host network,
-    on ``node`` when given."""
+    """The pods a node ruleset (and the lab) can cover: IPv4 pods with an address, not on the
+    host network, on ``node`` when given."""
     return [p for p in cluster.inventory.pods if p.ips and not p.host_network and ":" not in p.ip
             and (node is None or p.node == node)]
 
