@@ -57,3 +57,44 @@ def test_case(case, tmp_path):
         f"{r['from']} -> {r['to']} {r['protocol']}/{r['port']}: expected {r['expect']}, got {r['verdict']} "
         f"({r['decidedBy']['explanation']})" for r in failed)
     assert result.exit_code == 0
+
+
+def _service_cases():
+    """The cases whose bundle has a Service (the bundle decides: case2bundle gives the
+    Kubernetes e2e pods their Services)."""
+    import tempfile
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, case in enumerate(_cases()):
+            _case2bundle().main(case, Path(tmp) / str(k))
+            if any("kind: Service\n" in (Path(tmp) / str(k) / f).read_text() for f in ("cluster.yaml", "policies.yaml")):
+                out.append(case)
+    return out
+
+
+@pytest.mark.parametrize("case", _service_cases(),
+                         ids=lambda p: f"{'own/' if OWN in p.parents else ''}{p.parent.name}/{p.stem}")
+def test_matrix_service_cells_equal_trace(case, tmp_path):
+    """Issue 13: on every shared case that has Services (the Kubernetes e2e cases give each pod
+    one, Antrea's toServices cases name them), each matrix cell to a Service port is what trace
+    to that Service says."""
+    from tierwall import api
+    from tierwall.engine import Request, trace
+    from tierwall.engine.matrix import VERDICTS
+    from tierwall.engine.services import NOT_APPLICABLE
+
+    _case2bundle().main(case, tmp_path)
+    cluster = api.read([str(tmp_path / "cluster.yaml"), str(tmp_path / "policies.yaml")],
+                       cni=(tmp_path / "cni").read_text().strip())
+    m = api.matrix(cluster)
+    assert m.services is not None and m.services.targets
+    for i, src in enumerate(m.endpoints):
+        for t, target in enumerate(m.services.targets):
+            code = m.services.code(m.klass, i, t)
+            if code == NOT_APPLICABLE:
+                assert src.kind == "external" and target.service.type not in ("NodePort", "LoadBalancer")
+                continue
+            want = trace(cluster.compiled, Request(src, None, target.service, target.port.protocol,
+                                                   target.port.port)).verdict
+            assert VERDICTS[code] == want, f"{src.label} -> {target.name} {target.label}"

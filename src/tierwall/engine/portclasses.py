@@ -84,7 +84,8 @@ def _add_port_match(pm: PortMatch, names, add, out) -> None:
 def default_port_classes(model: Model, inv: Inventory, *others: tuple[Model, Inventory]) -> list[PortClass]:
     """Every mentioned port interval per protocol, plus "other" per protocol. TCP, UDP and ICMP
     (echo) are always there, even when no rule names them: a view that showed only
-    ``TCP/other`` would hide what ``ping`` and DNS get.
+    ``TCP/other`` would hide what ``ping`` and DNS get; so is the protocol of every Service
+    port (an SCTP Service is a matrix destination even when no rule names SCTP).
 
     With ``others`` (e.g. the two sides of a diff), the classes are cut by every model's
     mentions, so each class is uniform under all of them.
@@ -95,6 +96,11 @@ def default_port_classes(model: Model, inv: Inventory, *others: tuple[Model, Inv
             mentions.setdefault(proto, []).extend(ranges)
     for always in ("TCP", "UDP", "ICMP"):
         mentions.setdefault(always, [])
+    for service_inv in (inv, *(i for _, i in others)):  # Service ports are matrix columns: their protocol is a class
+        for svc in service_inv.services.values():
+            for sp in svc.ports:
+                if sp.protocol in L4_PROTOCOLS:
+                    mentions.setdefault(sp.protocol, [])
     classes: list[PortClass] = []
     for proto in [p for p in (*L4_PROTOCOLS, "ICMP") if p in mentions]:
         if proto == "ICMP":
