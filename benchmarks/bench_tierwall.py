@@ -74,6 +74,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_cluster_arguments(ap)
     ap.add_argument("--antrea", action="store_true")
+    ap.add_argument("--calico-policies", type=int, default=0,
+                    help="add that many Calico policies with EntityRule / L4 conditions (generate.py)")
     ap.add_argument("--shape", choices=["classic", "varied"], default="classic")
     ap.add_argument("--commands", default="namespace json",
                     help=f"comma-separated matrix commands to time, of: {', '.join(COMMANDS)}")
@@ -83,6 +85,7 @@ def main() -> None:
         gen = [sys.executable, str(HERE / "generate.py"), tmp, "--pods", str(args.pods), "--namespaces",
                str(args.namespaces), "--policies", str(args.policies), "--seed", str(args.seed),
                "--shape", args.shape]
+        gen += ["--calico-policies", str(args.calico_policies)] if args.calico_policies else []
         subprocess.run(gen + (["--antrea"] if args.antrea else []), check=True)
         inner = json.loads(subprocess.run([sys.executable, "-c", CHILD, tmp], check=True, capture_output=True,
                                           text=True).stdout)

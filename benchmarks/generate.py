@@ -318,6 +318,63 @@ def calico_extras():
                                   {"action": "Pass"}]}}]
 
 
+def calico_heavy(nss: list[dict], count: int, seed: int) -> list[dict]:
+    """``count`` Calico policies whose rules use EntityRules and L4 criteria (selector,
+    notSelector, namespaceSelector, nets, notNets, ports incl. named ones, notPorts, protocol,
+    notProtocol, ICMP) in a tier: what the matrix evaluates through ``engine/conditionvec.py``."""
+    rnd = random.Random(seed + 7)
+    out: list[dict] = [{"apiVersion": "projectcalico.org/v3", "kind": "Tier", "metadata": {"name": "platform"},
+                        "spec": {"order": 50}}]
+    for i in range(count):
+        kind = rnd.choice(KINDS)
+        ns = rnd.choice(nss)["metadata"]["name"]
+
+        def side(peer: bool) -> dict:
+            e: dict = {}
+            if peer and rnd.random() < 0.7:
+                e["selector"] = rnd.choice([f"kind == '{rnd.choice(KINDS)}'", "track == 'stable'",
+                                            f"owner in {{'u{rnd.randrange(20)}', 'u{rnd.randrange(20)}'}}", "all()"])
+            if peer and rnd.random() < 0.3:
+                e["namespaceSelector"] = rnd.choice([f"team == 'team{rnd.randrange(37)}'", "env == 'prod'",
+                                                     "has(compliance)"])
+            if rnd.random() < 0.2:
+                e["notSelector"] = "track == 'canary'"
+            if rnd.random() < 0.2:
+                e["nets"] = [f"10.{128 + rnd.randrange(2)}.{rnd.randrange(64)}.0/{rnd.choice([18, 20, 24])}"]
+            if rnd.random() < 0.1:
+                e["notNets"] = [f"10.128.{rnd.randrange(64)}.0/26"]
+            return e
+
+        rules = []
+        for _ in range(rnd.randint(1, 4)):
+            rule: dict = {"action": rnd.choice(["Allow", "Allow", "Deny", "Pass"])}
+            proto = rnd.choice(["TCP", "TCP", "UDP", "ICMP", None])
+            if proto:
+                rule["protocol"] = proto
+            elif rnd.random() < 0.5:
+                rule["notProtocol"] = "UDP"
+            src, dst = side(True), side(False)
+            if proto in ("TCP", "UDP"):
+                dst[rnd.choice(["ports", "ports", "notPorts"])] = rnd.sample(
+                    [80, 443, 8080, "9090:9099", "3000:3040", "http", "grpc", "metrics"], rnd.randint(1, 3))
+            if proto == "ICMP" and rnd.random() < 0.5:
+                rule["icmp"] = {"type": 8}
+            if src:
+                rule["source"] = src
+            if dst:
+                rule["destination"] = dst
+            rules.append(rule)
+        spec = {"tier": "platform", "order": rnd.randrange(1000), "selector": f"kind == '{kind}'",
+                "types": ["Ingress"], "ingress": rules}
+        if rnd.random() < 0.5:
+            out.append({"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy",
+                        "metadata": {"name": f"platform.c{i}", "namespace": ns}, "spec": spec})
+        else:
+            out.append({"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
+                        "metadata": {"name": f"platform.g{i}"}, "spec": spec})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("outdir")
@@ -327,6 +384,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--antrea", action="store_true")
     ap.add_argument("--calico", action="store_true")
+    ap.add_argument("--calico-policies", type=int, default=0,
+                    help="also write calico-heavy.yaml: that many Calico policies with EntityRule / L4 conditions")
     ap.add_argument("--shape", choices=["classic", "varied"], default="classic",
                     help="classic: the first generator; varied: 40-60 pods/namespace, Deployments, endPort "
                          "ranges, named ports, matchExpressions, ipBlock except (--namespaces is ignored)")
@@ -349,6 +408,8 @@ def main() -> None:
         dump("antrea.yaml", antrea_extras(nss))
     if args.calico:
         dump("calico.yaml", calico_extras())
+    if args.calico_policies:
+        dump("calico-heavy.yaml", calico_heavy(nss, args.calico_policies, args.seed))
 
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ class EntityCompiler:
         """Numeric ranges match on any endpoint; a named port is resolved on the endpoints the
         side's selector selects (engine: ``_port_in`` with ``named_pod``)."""
         op = "!= " if negate else ""
-        numeric = ", ".join(str(pr.start) if pr.start == pr.end else f"{pr.start}-{pr.end}" for pr in ranges if not pr.name)
+        numeric = ", ".join(str(pr.start) if pr.start == pr.end else f"{pr.start}-{pr.end}"
+                            for pr in ranges if not pr.name)
         named = [pr.name for pr in ranges if pr.name]
         bits = r.selector.pods if r.selector is not None else None
         alts = []

@@ -3,8 +3,9 @@
 Selectors become pod bitsets (Python ints: bit *i* is ``inventory.pods[i]``), computed once
 per distinct selector through label indexes, so ten thousand pods and thousands of
 policies cost one pass each. Every peer (and every Calico EntityRule) resolves into the one
-form back ends read (``engine.resolve``), cached per distinct peer. For each (pod, direction) the ordered per-stage rule lists are
-built on first use and cached: that is the plan ``trace`` walks.
+form back ends read (``engine.resolve``), cached per distinct peer. For each (pod, direction)
+the ordered per-stage rule lists are built on first use and cached: that is the plan
+``trace`` walks.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from functools import reduce
 from operator import or_
 
 from ..inventory import Inventory, Pod
-from ..model import AddressSet, Direction, EntityMatch, LabelExpression, Model, NamespaceScope, Peer, PodPeer, Policy, Rule, Stage
+from ..model import (AddressSet, Direction, EntityMatch, LabelExpression, Model, NamespaceScope, Peer, PodPeer, Policy,
+                     Rule, Stage)
 from ..selectors import LabelSelector
 from .resolve import Resolved, ResolvedEntity, kind_of, relativity, resolve_entity
 
@@ -80,6 +82,7 @@ class CompiledCluster:
         self._pod_bits: dict[tuple, int] = {}
         self._effective: list[dict[str, str]] | None = None
         self._expr_bits: dict[LabelExpression, int] = {}
+        self._label_groups: list | None = None
         self._expr_sets: dict[LabelExpression, tuple[AddressSet, ...]] = {}
         self._plans: dict[tuple[int, Direction], tuple[StagePlan, ...]] = {}
         self._plan_intern: dict[tuple, tuple[StagePlan, ...]] = {}
@@ -151,12 +154,24 @@ class CompiledCluster:
         bits = self._expr_bits.get(expr)
         if bits is None:
             bits = 0
-            for i, pod in enumerate(self.inv.pods):
-                labels = self.effective_labels(pod)
-                if self._selectable >> i & 1 and expr.matches(labels):
-                    bits |= 1 << i
+            for labels, members in self._label_sets():
+                if expr.matches(labels):
+                    bits |= members
             self._expr_bits[expr] = bits
         return bits
+
+    def _label_sets(self) -> list[tuple[dict[str, str], int]]:
+        """Distinct effective label sets of the selectable pods, each with its pods' bitset:
+        replicas share labels, so an expression is evaluated once per set, not per pod."""
+        if self._label_groups is None:
+            groups: dict[tuple, list] = {}
+            for i, pod in enumerate(self.inv.pods):
+                if self._selectable >> i & 1:
+                    labels = self.effective_labels(pod)
+                    entry = groups.setdefault(tuple(sorted(labels.items())), [labels, 0])
+                    entry[1] |= 1 << i
+            self._label_groups = [(labels, members) for labels, members in groups.values()]
+        return self._label_groups
 
     def expr_address_sets(self, expr: LabelExpression) -> tuple[AddressSet, ...]:
         sets = self._expr_sets.get(expr)

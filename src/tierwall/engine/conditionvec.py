@@ -27,6 +27,21 @@ from .portsets import pack
 from .resolve import Resolved, ResolvedEntity
 
 ECHO = (8, 0)
+Codes = tuple[np.ndarray, int] | None
+"""Per remote class a small code (equal codes: treated alike), and how many codes there are;
+``None``: every remote class alike."""
+
+
+def mix_codes(a: Codes, b: Codes) -> Codes:
+    """Codes equal exactly where both ``a`` and ``b`` are (renumbered when they grow large)."""
+    if a is None or b is None:
+        return b if a is None else a
+    code, base = a[0] * b[1] + b[0], a[1] * b[1]
+    if base >= 1 << 40:
+        _, code = np.unique(code, return_inverse=True)
+        code = code.reshape(-1).astype(np.int64)
+        base = int(code.max()) + 1
+    return code, base
 """The ICMP type/code the matrix's ICMP class stands for (an echo request)."""
 
 
@@ -40,6 +55,8 @@ class ConditionVectors:
         self.protocol = np.array([pc.protocol for pc in ports])
         self.port = np.array([pc.port if pc.port is not None else -1 for pc in ports], dtype=np.int64)
         self.cache: dict = {}
+        self.rows: dict[bytes, int] = {}
+        self.position = {id(ep): c for c, ep in enumerate(endpoints)}
 
     # --- tables over a set of ends --------------------------------------------------------------
     def _membership(self, res: Resolved, ends: list[Endpoint], remote: bool) -> np.ndarray:
@@ -120,6 +137,11 @@ class ConditionVectors:
         (``local`` None) or the one row of ``local``."""
         key = (id(what), None if local is None else id(local))
         hit = self.cache.get(key)
+        if hit is None and local is not None and id(local) in self.position:
+            c = self.position[id(local)]  # the subject is a representative: its row is there
+            yes, maybe = self._table(what, None)
+            hit = self.cache[key] = (yes[c:c + 1], maybe[c:c + 1] if maybe is not None and maybe[c].any() else None,
+                                     what, local)
         if hit is None:
             ends = self.endpoints if local is None else [local]
             if isinstance(what, EntityMatch):
@@ -130,6 +152,43 @@ class ConditionVectors:
                    what, local)  # keep both alive: the key holds their ids
             self.cache[key] = hit
         return hit[0], hit[1]
+
+    def remote_codes(self, rule: Rule, direction: Direction) -> Codes:
+        """Codes of the remote classes by the rule's conditions on the remote end (conditions
+        on the subject's end are one row for every remote class: they split nothing)."""
+        remote_end = "destination" if direction is Direction.EGRESS else "source"
+        out: Codes = None
+        whats = [e for e in rule.entities if e.side == remote_end]
+        if rule.l4 is not None and rule.l4.ip_version is not None and remote_end == "destination":
+            whats.append(rule.l4)
+        for what in whats:
+            key = ("codes", id(what))
+            hit = self.cache.get(key)
+            if hit is None:
+                yes, maybe = self._table(what, None)
+                both = yes if maybe is None else np.concatenate([yes, maybe], axis=1)
+                _, inverse = np.unique(both, axis=0, return_inverse=True)
+                inverse = inverse.reshape(-1).astype(np.int64)
+                base = int(inverse.max()) + 1 if len(inverse) else 1
+                hit = self.cache[key] = ((inverse, base) if base > 1 else None, what)
+            out = mix_codes(out, hit[0])
+        return out
+
+    def local_signature(self, plan, local: Endpoint, direction: Direction) -> tuple:
+        """What the conditions of a plan's rules see of the subject's own end: subjects with
+        equal signatures (and equal other walk keys) get equal walks."""
+        local_end = "source" if direction is Direction.EGRESS else "destination"
+        out = []
+        for sp in plan:
+            for rule in sp.rules:
+                whats = [e for e in rule.entities if e.side == local_end]
+                if rule.l4 is not None and local_end == "destination":
+                    whats.append(rule.l4)
+                for what in whats:
+                    yes, maybe = self._table(what, local)
+                    row = yes.tobytes() + (maybe.tobytes() if maybe is not None else b"")
+                    out.append(self.rows.setdefault(row, len(self.rows)))
+        return tuple(out)
 
     def rule(self, rule: Rule, local: Endpoint, direction: Direction, rows: np.ndarray):
         """(yes, maybe-or-None) packed over (``rows`` of the remote classes or one broadcast

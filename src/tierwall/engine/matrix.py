@@ -28,7 +28,7 @@ from ..addresses import parse_ip
 from ..gcpause import paused
 from ..model import Action, Direction, NoMatch, Peer, PortMatch, Rule, Verdict
 from .compile import CompiledCluster
-from .conditionvec import ConditionVectors
+from .conditionvec import ConditionVectors, mix_codes
 from .flow import Endpoint, endpoint_for_ip, endpoint_for_pod
 from .outside import Outside, outside_endpoints
 from .portclasses import PortClass, default_port_classes
@@ -531,8 +531,6 @@ class _Walker:
         alike (same peer membership, same port bits), and the number of codes; ``None`` when
         the rule treats every remote class alike. Remote classes equal under every rule of a
         plan get equal rows, so the walk runs once per such group (:meth:`groups`)."""
-        if rule.entities or rule.l4 is not None:
-            return self._condition_codes(rule, local, direction)
         peer = None
         if rule.peers is not None:
             key = ("codes",) + self._peer_key(rule, local.pod.namespace, local.node_name)
@@ -555,11 +553,10 @@ class _Walker:
                     inverse = inverse.reshape(-1).astype(np.int64)
                     port = self.port_cache[key] = (inverse, int(inverse.max()) + 1, qy)  # keep qy alive: id key
                 port = port[:2]
-        if peer is None:
-            return port
-        if port is None:
-            return peer
-        return peer[0] * port[1] + port[0], 3 * port[1]
+        codes = mix_codes(peer, port)
+        if rule.entities or rule.l4 is not None:  # entity / L4 conditions on the remote end
+            codes = mix_codes(codes, self.conditions.remote_codes(rule, direction))
+        return codes
 
     def groups(self, rules: list[Rule], local: Endpoint, direction: Direction) -> tuple[np.ndarray, np.ndarray]:
         """(first, inverse): one representative remote class per group of remote classes that
@@ -648,41 +645,29 @@ class _Walker:
         maybe = (py | (pm if pm is not None else 0)) & (qy | (qm if qm is not None else 0)) & ~yes
         return np.broadcast_to(yes, (n, self.n_w)), np.broadcast_to(maybe, (n, self.n_w))
 
-    def _condition_codes(self, rule: Rule, local: Endpoint, direction: Direction) -> tuple[np.ndarray, int]:
-        """Remote codes of a rule with entity / L4 conditions: remote classes with equal rows
-        of the whole rule are alike."""
-        key = ("condition codes", id(rule), id(local), direction)
-        hit = self.port_cache.get(key)
-        if hit is None:
-            yes, maybe = self.rule_bits(rule, local, direction, np.arange(self.n_c))
-            both = yes if maybe is None else np.concatenate([yes, maybe], axis=1)
-            _, inverse = np.unique(both, axis=0, return_inverse=True)
-            inverse = inverse.reshape(-1).astype(np.int64)
-            hit = self.port_cache[key] = (inverse, int(inverse.max()) + 1, rule, local)
-        return hit[0], hit[1]
-
     def subject_key(self, local: Endpoint, direction: Direction, klass: int) -> tuple:
         """What a walk depends on besides the shared caches: the plan, and the subject's
-        namespace / node / named ports / class only where a rule of the plan looks at them.
-        Subjects with equal keys get equal walks (most classes differ only as remotes)."""
+        namespace / node / named ports / what Calico entity and L4 conditions see of its own
+        end, only where a rule of the plan looks at them. Subjects with equal keys get equal
+        walks (most classes differ only as remotes); ``klass`` is not needed any more."""
         plan = self.cc.plan(local.pod, direction)
         info = self.plan_info.get(id(plan))
         if info is None:
-            relative = node_relative = scalar = False
+            relative = node_relative = conditional = False
             named: list[PortMatch] = []
             for sp in plan:
                 for rule in sp.rules:
                     if rule.peers is not None:
                         r, nr = self.peer_flags(rule)
                         relative, node_relative = relative or r, node_relative or nr
-                    scalar = scalar or bool(rule.entities) or rule.l4 is not None
+                    conditional = conditional or bool(rule.entities) or rule.l4 is not None
                     if direction is Direction.INGRESS:
                         named.extend(pm for pm in rule.ports or () if pm.named)
-            info = self.plan_info[id(plan)] = (relative, node_relative, scalar, tuple(dict.fromkeys(named)))
-        relative, node_relative, scalar, named = info
+            info = self.plan_info[id(plan)] = (relative, node_relative, conditional, tuple(dict.fromkeys(named)))
+        relative, node_relative, conditional, named = info
         pod = local.pod
         return (id(plan), direction, pod.namespace if relative else None, local.node_name if node_relative else None,
-                klass if scalar else None,
+                self.conditions.local_signature(plan, local, direction) if conditional else None,
                 tuple(pod.named_port(pm.named, pm.protocol or p) for pm in named for p in ("TCP", "UDP", "SCTP")))
 
     def walk(self, local: Endpoint, direction: Direction) -> tuple[np.ndarray, np.ndarray, set]:
