@@ -639,7 +639,8 @@ class _Walker:
                 cy | (cm if cm is not None else 0))
             yes = yes & cy
             maybe = possible & ~yes
-            return np.broadcast_to(yes, (n, self.n_w)), (np.broadcast_to(maybe, (n, self.n_w)) if maybe.any() else None)
+            maybe = np.broadcast_to(maybe, (n, self.n_w)) if maybe.any() else None
+            return np.broadcast_to(yes, (n, self.n_w)), maybe
         if pm is None and qm is None:
             return (np.broadcast_to(yes, (n, self.n_w)) if yes.shape[0] == 1 else yes), None
         maybe = (py | (pm if pm is not None else 0)) & (qy | (qm if qm is not None else 0)) & ~yes
