@@ -570,14 +570,16 @@ class _Walker:
             c, base = got
             if base >= self.n_c:  # as fine as the classes themselves
                 return np.arange(self.n_c), np.arange(self.n_c)
-            if radix * base >= 1 << 62:
-                _, code = np.unique(code, return_inverse=True)
-                code = code.reshape(-1).astype(np.int64)
+            if radix * base > max(1 << 20, 4 * self.n_c):  # renumber densely (a presence table)
+                _, code = _distinct(code, radix)
+                code = code.astype(np.int64)
                 radix = int(code.max()) + 1
             code = code * base + c
             radix *= base
-        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-        return first, inverse.reshape(-1)
+        _, inverse = _distinct(code, radix)
+        rows = np.empty(int(inverse.max()) + 1 if len(inverse) else 0, np.int64)
+        rows[inverse] = np.arange(len(inverse))  # one member per group (any member will do)
+        return rows, inverse
 
     # ports: (yes, maybe) as (1 or classes, words) uint64; maybe None when empty
     def port_bits(self, rule: Rule, local: Endpoint, direction: Direction):
