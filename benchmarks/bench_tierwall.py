@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Time tierwall on a generated cluster: load+compile, full matrix, trace latency, peak memory.
+"""Time tierwall on a generated cluster: load+compile, full matrix, trace latency, ``check`` of
+50 expectations after compile, peak memory.
 
     python benchmarks/bench_tierwall.py --pods 10000 --namespaces 500 --policies 2000
     python benchmarks/bench_tierwall.py --shape varied --pods 10000 --policies 2500 --commands
@@ -43,7 +44,14 @@ for _ in range(2000):
     a, b = rnd.choice(pods), rnd.choice(pods)
     req = Request(endpoint_for_pod(cluster.inventory, a), endpoint_for_pod(cluster.inventory, b), None, "TCP", 8080)
     s = time.perf_counter(); trace(cc, req); lat.append(time.perf_counter() - s)
-print(json.dumps({"load_compile_s": t1 - t0, "matrix_s": t2 - t1, "classes": len(m.reps),
+from tierwall import api
+cases = [{"name": f"case {k}", "from": rnd.choice(pods).key, "to": rnd.choice(pods).key,
+          "port": rnd.choice([53, 80, 443, 8080]), "protocol": rnd.choice(["TCP", "UDP"]), "expect": "Allow"}
+         for k in range(50)]
+doc = {"apiVersion": "tierwall.dev/v1alpha1", "kind": "ConnectivityTest", "metadata": {"name": "bench"},
+       "spec": {"cases": cases}}
+s = time.perf_counter(); report = api.check(cluster, test_objects=[doc]); t3 = time.perf_counter() - s
+print(json.dumps({"load_compile_s": t1 - t0, "check_50_after_compile_s": t3, "matrix_s": t2 - t1, "classes": len(m.reps),
                   "port_classes": len(m.ports), "pods": len(pods), "verdict_rows": len(m.sets),
                   "endpoints": m.size,
                   "trace_median_ms": statistics.median(lat) * 1000,
