@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn
 
 from ... import api
 from ...render.matrix import (default_by, render_matrix_dot, render_matrix_image, render_matrix_table,
@@ -45,6 +44,7 @@ def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, no_service
     cluster = load(paths, cni, verbose)
     err = stderr()
     if err.is_terminal:
+        from rich.progress import BarColumn, Progress, TextColumn  # a terminal only: its import costs 60 ms
         with Progress(TextColumn("classes"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       console=err, transient=True) as bar:
             task = bar.add_task("matrix", total=None)
