@@ -121,18 +121,20 @@ def service_targets(inv: Inventory) -> tuple[list[ServiceTarget], list[str]]:
             headless.append(svc.key)
         else:
             targets.extend(ServiceTarget(svc, sp) for sp in svc.ports)
-    notes = []
-    if headless:
-        notes.append(f"headless Services have no virtual IP: clients reach their pods directly, which the pod "
-                     f"columns show ({_some(headless)})")
-    if external_name:
-        notes.append(f"ExternalName Services are DNS aliases, not destinations: trace the name they point to "
-                     f"({_some(external_name)})")
-    return targets, notes
+    return targets, _notes(
+        (headless, "headless Services have no virtual IP: clients reach their pods directly, which the pod "
+                   "columns show ({})"),
+        (external_name, "ExternalName Services are DNS aliases, not destinations: trace the name they point to "
+                        "({})"))
 
 
 def _some(keys: list[str], n: int = 3) -> str:
     return ", ".join(keys[:n]) + (" …" if len(keys) > n else "")
+
+
+def _notes(*cases: tuple[list[str], str]) -> list[str]:
+    """A legend sentence per non-empty list, naming its first few items at ``{}``."""
+    return [text.format(_some(items)) for items, text in cases if items]
 
 
 class _PortLookup:
@@ -280,14 +282,10 @@ class _Columns:
             else:
                 kept.append(target)
                 flows_of.append(flows)
-        notes = []
-        if skipped:
-            notes.append(f"Service endpoints that do not declare the named targetPort are skipped, as trace does "
-                         f"({_some(skipped)})")
-        if unmapped:
-            notes.append(f"Service ports left out: their target ports are in none of the port classes shown "
-                         f"({_some(unmapped)}; add them with --port)")
-        return kept, flows_of, notes
+        return kept, flows_of, _notes(
+            (skipped, "Service endpoints that do not declare the named targetPort are skipped, as trace does ({})"),
+            (unmapped, "Service ports left out: their target ports are in none of the port classes shown "
+                       "({}; add them with --port)"))
 
     def virtual_of(self, key, endpoint: Endpoint, svc: tuple[str, str] | None) -> int:
         v = self.v_index.get((key, svc))
