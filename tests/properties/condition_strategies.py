@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from strategies import CALICO_NS_SELECTORS, CALICO_SELECTORS, NAMESPACES, cilium_policy, cluster, on_two_nodes
+from strategies import CALICO_NS_SELECTORS, CALICO_SELECTORS, cilium_policy, cluster, on_two_nodes
+from strategies import calico_policy as plain_calico_policy
 
 SERVICE_ACCOUNTS = ["default", "robot"]
 NETS = ["10.0.0.0/30", "10.0.0.0/24", "10.0.0.2/32", "203.0.113.0/24", "172.18.0.0/16"]
@@ -88,19 +89,12 @@ def calico_rule(draw):
 
 @st.composite
 def calico_policy(draw, index):
-    tier = draw(st.sampled_from(["default", "security"]))
-    spec = {"tier": tier, "selector": draw(st.sampled_from(CALICO_SELECTORS)),
-            "types": draw(st.sampled_from([["Ingress"], ["Egress"], ["Ingress", "Egress"]]))}
-    if draw(st.booleans()):
-        spec["order"] = draw(st.sampled_from([1, 100, 1000]))
+    """A tiered Calico policy (as ``strategies.calico_policy`` draws it) with these rules."""
+    policy = draw(plain_calico_policy(index))
+    spec = policy["spec"]
     for direction in spec["types"]:
         spec[direction.lower()] = [draw(calico_rule()) for _ in range(draw(st.integers(0, 3)))]
-    md = {"name": f"{tier}.cc{index}"}
-    namespaced = draw(st.booleans())
-    if namespaced:
-        md["namespace"] = draw(st.sampled_from(NAMESPACES))
-    return {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy" if namespaced else "GlobalNetworkPolicy",
-            "metadata": md, "spec": spec}
+    return policy
 
 
 @st.composite
