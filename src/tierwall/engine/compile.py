@@ -262,11 +262,15 @@ class CompiledCluster:
         import numpy as np
         n = len(self.inv.pods)
         items, pods, item_of = [], [], []
+        expanded: dict[int, np.ndarray] = {}  # the rules of a policy share its pods: expand each set once
         for slot, item, bits in self._items():
             if not bits:
                 continue
-            raw = bits.to_bytes(max(1, (n + 7) // 8), "little")
-            members = np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:n])
+            members = expanded.get(bits)
+            if members is None:
+                raw = bits.to_bytes(max(1, (n + 7) // 8), "little")
+                members = expanded[bits] = np.flatnonzero(
+                    np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:n])
             pods.append(members)
             item_of.append(np.full(len(members), len(items), np.int64))
             items.append((slot, item))

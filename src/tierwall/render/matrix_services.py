@@ -47,16 +47,22 @@ def target_names(result: MatrixResult) -> list[str]:
 def group_service_counts(result: MatrixResult, group_of: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(group names, sources per group, counts): ``counts[code, group, column]`` = how many
     sources of the group get verdict ``code`` (NOT_APPLICABLE included) on that Service
-    column. Cost: (classes refined by group) × columns, in numpy (a sum per run of one group)."""
+    column. Cost: (distinct Service rows refined by group) × columns, in numpy."""
     sm = result.services
     names, gi = np.unique(np.array(group_of), return_inverse=True)
     gi = gi.reshape(-1).astype(np.int64)
     n_g, n_t = len(names), len(sm.targets)
     counts = np.zeros((UNKNOWN + 1, n_g, n_t), np.int64)
     if n_t and len(gi):
-        refined, sizes = np.unique(np.stack([gi, result.klass], axis=1), axis=0, return_counts=True)
+        # classes with the same Service row are alike here: refine groups by row, not by class
+        table = np.ascontiguousarray(sm.codes)
+        _, row_first, row_of = np.unique(table.view(np.dtype((np.void, table.shape[1]))).reshape(-1),
+                                         return_index=True, return_inverse=True)
+        n_rows = len(row_first)
+        keys, sizes = np.unique(gi * n_rows + row_of.reshape(-1)[result.klass], return_counts=True)
+        refined = np.stack([keys // n_rows, keys % n_rows], axis=1)
         starts = np.flatnonzero(np.r_[True, refined[1:, 0] != refined[:-1, 0]])
-        codes = sm.codes[refined[:, 1]]
+        codes = table[row_first[refined[:, 1]]]
         weights = sizes.astype(np.int32)[:, None]
         for code in range(UNKNOWN + 1):
             counts[code, refined[starts, 0]] = np.add.reduceat(np.where(codes == code, weights, 0), starts, axis=0)
