@@ -4,39 +4,41 @@ from __future__ import annotations
 
 import sys
 from functools import wraps
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.text import Text
 
 from .. import api
 from ..cluster import Cluster
 from ..dialects import CNI_CHOICES
 from ..errors import Diagnostics, InputError, UsageError
 from ..inventory.ipam import check_pod_cidr
-from ..render import render_diagnostics
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 """Exit codes: all good / some check failed / unusable input or usage."""
 
 
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 PIPE_WIDTH = 400
 """Width used when writing to a pipe or file: CI logs get whole lines, never wrapped ones."""
 
 
-def _console(**kw) -> Console:
+def _console(**kw) -> "Console":
+    from rich.console import Console  # rich is imported when something is printed with it
     console = Console(highlight=False, **kw)
     if not console.is_terminal:
         console = Console(highlight=False, width=PIPE_WIDTH, **kw)
     return console
 
 
-def stderr() -> Console:
+def stderr() -> "Console":
     return _console(stderr=True)
 
 
-def stdout() -> Console:
+def stdout() -> "Console":
     return _console()
 
 
@@ -104,11 +106,13 @@ def handle_errors(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            render_diagnostics(exc.diagnostics, stderr())
+            from rich.text import Text
+            _report(exc.diagnostics)
             n = len(exc.diagnostics)
             stderr().print(Text(f"{n} error{'s' if n != 1 else ''}", style="bold red") + Text(": input is not usable"))
             sys.exit(EXIT_INPUT)
         except UsageError as exc:
+            from rich.text import Text
             stderr().print(Text("error", style="bold red") + Text(f": {exc}"))
             sys.exit(EXIT_INPUT)
 
@@ -122,9 +126,9 @@ def load(paths, cni, verbose: bool, extra_paths=()) -> Cluster:
     try:
         cluster = api.read(list(paths) + list(extra_paths), cni=cni, diagnostics=diags, pod_cidr=pod_cidr())
     except InputError:
-        render_diagnostics([d for d in diags.items if d.severity.value != "error"], stderr(), verbose)
+        _report([d for d in diags.items if d.severity.value != "error"], verbose)
         raise
-    render_diagnostics(diags.items, stderr(), verbose)
+    _report(diags.items, verbose)
     if verbose:
         report_skipped(cluster)
     return cluster
@@ -142,5 +146,13 @@ def report_skipped(cluster: Cluster) -> None:
         if d.code == "TW303" and (d.origin.file, d.origin.doc) not in seen:
             counts[d.origin.kind] = counts.get(d.origin.kind, 0) + 1
     if counts:
+        from rich.text import Text
         text = ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in sorted(counts.items()))
         stderr().print(Text(f"skipped kinds: {text}", style="dim"))
+
+
+def _report(items, verbose: bool = False) -> None:
+    """Diagnostics to stderr (nothing to print: neither rich nor the renderer is imported)."""
+    if items:
+        from ..render.diagnostics import render_diagnostics
+        render_diagnostics(items, stderr(), verbose)

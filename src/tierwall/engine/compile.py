@@ -280,9 +280,9 @@ class CompiledCluster:
         X = np.concatenate(item_of) if item_of else np.zeros(0, np.int64)
         order = np.lexsort((X, P))  # by pod, then in evaluation order
         P, X = P[order], X[order]
-        rng = np.random.default_rng(20261202)
-        w1 = rng.integers(1, 2 ** 63, size=max(1, len(items)), dtype=np.uint64)
-        w2 = rng.integers(1, 2 ** 63, size=max(1, len(items)), dtype=np.uint64)
+        from .portsets import hash_weights
+        weights = hash_weights(2 * max(1, len(items)), seed=20261202)
+        w1, w2 = weights[:max(1, len(items))], weights[max(1, len(items)):]
         item_dir = np.array([slot[1] is Direction.EGRESS for slot, _ in items] or [False])
         for direction in Direction:
             keep = item_dir[X] == (direction is Direction.EGRESS)

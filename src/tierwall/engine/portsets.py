@@ -12,15 +12,18 @@ none of them are dropped.
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 PLANES = 3
 ALLOW_PLANE, REJECT_PLANE, UNKNOWN_PLANE = 0, 1, 2
 
 
-def _hash_weights(width: int) -> np.ndarray:
+def hash_weights(width: int, seed: int = 20260101) -> np.ndarray:
     """Fixed odd multipliers for row hashing (any fixed values work: equal hashes are verified)."""
-    return np.random.default_rng(20260101).integers(1, 2 ** 63, size=width, dtype=np.uint64) | np.uint64(1)
+    rnd = random.Random(seed)  # the standard library's: numpy.random costs 20 ms to import
+    return np.array([rnd.getrandbits(63) | 1 for _ in range(width)], dtype=np.uint64)
 
 
 def words(n_ports: int) -> int:
@@ -70,7 +73,7 @@ class Interner:
         self.n_words = n_words
         self.ids: dict[bytes, int] = {}
         self.rows: list[np.ndarray] = []
-        self.weights = _hash_weights(PLANES * n_words)
+        self.weights = hash_weights(PLANES * n_words)
 
     def add(self, rows: np.ndarray) -> np.ndarray:
         """Ids of ``rows`` (n, PLANES*words), interned; returns an int32 array of length n."""

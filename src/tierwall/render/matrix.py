@@ -15,18 +15,18 @@ from __future__ import annotations
 import csv
 import json
 import textwrap
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ..engine.matrix import ALLOW, DROP, REJECT, UNKNOWN, MatrixResult, port_ranges
 from ..engine.outside import INTERNET, uncovered
 from ..gcpause import paused
 from . import matrix_services
 from .dot import quote
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 API_VERSION = "tierwall.dev/v1alpha3"
 """v1alpha2 (issue 12): verdict rows with port ranges instead of one matrix per port class;
@@ -199,8 +199,9 @@ def _title(result: MatrixResult, members: list[int], width: int = 100) -> str:
     return text
 
 
-def render_matrix_table(result: MatrixResult, by: str, console: Console) -> None:
+def render_matrix_table(result: MatrixResult, by: str, console: "Console") -> None:
     """One table per group of port classes that get the same verdicts in the shown corner."""
+    from rich.table import Table  # rich only for the terminal views
     labels = group_of(result, by) if by != "class" else [f"class {k}" for k in result.klass]
     if by in ("pod", "class"):
         if by == "class":
@@ -264,10 +265,11 @@ def render_matrix_table(result: MatrixResult, by: str, console: Console) -> None
         console.print(f"[dim]note: {note}[/]")
 
 
-def _print_grid(console: Console, title: str, names: list[str], codes: np.ndarray) -> None:
+def _print_grid(console: "Console", title: str, names: list[str], codes: np.ndarray) -> None:
     """A verdict letter per cell, columns numbered as the rows are (the same endpoints in the
     same order): 40 endpoints fit in about 110 characters, where one table column per
     endpoint name did not fit a terminal (and took rich seconds to lay out)."""
+    from rich.text import Text
     digits = len(str(len(names)))
     label = max([len(n) for n in names] + [len("from \\ to")])
     numbers = [str(j + 1).rjust(digits) for j in range(len(names))]

@@ -42,8 +42,8 @@ def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, no_service
     port): the flow addressed to the Service, followed to every endpoint, as trace --to
     service/NS/NAME sees it. The legend (and "notes" in JSON) says what a view does not cover."""
     cluster = load(paths, cni, verbose)
-    err = stderr()
-    if err.is_terminal:
+    if sys.stderr.isatty():  # a progress bar on a terminal only (rich is not imported otherwise)
+        err = stderr()
         from rich.progress import BarColumn, Progress, TextColumn  # a terminal only: its import costs 60 ms
         with Progress(TextColumn("classes"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       console=err, transient=True) as bar:
@@ -67,6 +67,6 @@ def matrix(paths, cni, verbose, by, port_specs, externals, pods_only, no_service
         path = out_path or f"matrix.{output}"
         files, said = render_matrix_image(result, by, path)
         for sentence in said:
-            err.print(f"note: {sentence}")
-        err.print(f"wrote {', '.join(files)}")
+            stderr().print(f"note: {sentence}")
+        stderr().print(f"wrote {', '.join(files)}")
     sys.exit(EXIT_OK)
