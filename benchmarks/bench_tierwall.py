@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import compile_tierwall
 from cluster_args import add_cluster_arguments
 
 HERE = Path(__file__).resolve().parent
@@ -89,6 +90,7 @@ def main() -> None:
                     help=f"comma-separated matrix commands to time, of: {', '.join(COMMANDS)}")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    compile_tierwall()  # time it as installed (see bytecode.py)
     with tempfile.TemporaryDirectory() as tmp:
         gen = [sys.executable, str(HERE / "generate.py"), tmp, "--pods", str(args.pods), "--namespaces",
                str(args.namespaces), "--policies", str(args.policies), "--seed", str(args.seed),

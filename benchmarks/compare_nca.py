@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bytecode import compile_tierwall  # noqa: E402
 sys.path.insert(0, str(HERE.parent / "src"))
 from tierwall.render.matrix import allows_port, class_port  # noqa: E402  (the document's own reader)
 NCA_VENV = HERE / ".nca-venv"
@@ -172,6 +174,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     ensure_nca()
+    compile_tierwall()  # time it as installed (see bytecode.py)
     rows = []
     for pods in (int(s) for s in args.sizes.split(",")):
         per_policy = 4 if args.shape == "varied" else 5
