@@ -19,6 +19,7 @@ import numpy as np
 
 from ..addresses import parse_ip
 from ..model import Direction, EntityMatch, L4Match, Rule
+from .codes import Codes, mix, row_codes
 from .compile import CompiledCluster
 from .flow import Endpoint
 from .match import covering_part
@@ -27,21 +28,8 @@ from .portsets import pack
 from .resolve import Resolved, ResolvedEntity
 
 ECHO = (8, 0)
-Codes = tuple[np.ndarray, int] | None
-"""Per remote class a small code (equal codes: treated alike), and how many codes there are;
-``None``: every remote class alike."""
 
 
-def mix_codes(a: Codes, b: Codes) -> Codes:
-    """Codes equal exactly where both ``a`` and ``b`` are (renumbered when they grow large)."""
-    if a is None or b is None:
-        return b if a is None else a
-    code, base = a[0] * b[1] + b[0], a[1] * b[1]
-    if base >= 1 << 40:
-        _, code = np.unique(code, return_inverse=True)
-        code = code.reshape(-1).astype(np.int64)
-        base = int(code.max()) + 1
-    return code, base
 """The ICMP type/code the matrix's ICMP class stands for (an echo request)."""
 
 
@@ -165,13 +153,8 @@ class ConditionVectors:
             key = ("codes", id(what))
             hit = self.cache.get(key)
             if hit is None:
-                yes, maybe = self._table(what, None)
-                both = yes if maybe is None else np.concatenate([yes, maybe], axis=1)
-                _, inverse = np.unique(both, axis=0, return_inverse=True)
-                inverse = inverse.reshape(-1).astype(np.int64)
-                base = int(inverse.max()) + 1 if len(inverse) else 1
-                hit = self.cache[key] = ((inverse, base) if base > 1 else None, what)
-            out = mix_codes(out, hit[0])
+                hit = self.cache[key] = (row_codes(*self._table(what, None)), what)
+            out = mix(out, hit[0])
         return out
 
     def local_signature(self, plan, local: Endpoint, direction: Direction) -> tuple:

@@ -28,7 +28,8 @@ from ..addresses import parse_ip
 from ..gcpause import paused
 from ..model import Action, Direction, NoMatch, Peer, PortMatch, Rule, Verdict
 from .compile import CompiledCluster
-from .conditionvec import ConditionVectors, mix_codes
+from .codes import distinct, mix, row_codes
+from .conditionvec import ConditionVectors
 from .flow import Endpoint, endpoint_for_ip, endpoint_for_pod
 from .outside import Outside, outside_endpoints
 from .portclasses import PortClass, default_port_classes
@@ -546,38 +547,28 @@ class _Walker:
             qy, qm = self.port_bits(rule, local, direction)
             if qy.shape[0] > 1:
                 key = ("codes", id(qy))
-                port = self.port_cache.get(key)
-                if port is None:
-                    both = qy if qm is None else np.concatenate([qy, qm], axis=1)
-                    _, inverse = np.unique(both, axis=0, return_inverse=True)
-                    inverse = inverse.reshape(-1).astype(np.int64)
-                    port = self.port_cache[key] = (inverse, int(inverse.max()) + 1, qy)  # keep qy alive: id key
-                port = port[:2]
-        codes = mix_codes(peer, port)
+                hit = self.port_cache.get(key)
+                if hit is None:
+                    hit = self.port_cache[key] = (row_codes(qy, qm), qy)  # keep qy alive: its id is the key
+                port = hit[0]
+        codes = mix(peer, port)
         if rule.entities or rule.l4 is not None:  # entity / L4 conditions on the remote end
-            codes = mix_codes(codes, self.conditions.remote_codes(rule, direction))
+            codes = mix(codes, self.conditions.remote_codes(rule, direction))
         return codes
 
     def groups(self, rules: list[Rule], local: Endpoint, direction: Direction) -> tuple[np.ndarray, np.ndarray]:
-        """(first, inverse): one representative remote class per group of remote classes that
+        """(rows, inverse): one representative remote class per group of remote classes that
         every rule of ``rules`` treats alike, and each remote class's group."""
-        code = np.zeros(self.n_c, np.int64)
-        radix = 1
+        codes = None
         for rule in rules:
             got = self.remote_codes(rule, local, direction)
-            if got is None:
-                continue
-            c, base = got
-            if base >= self.n_c:  # as fine as the classes themselves
+            if got is not None and got[1] >= self.n_c:  # as fine as the classes themselves
                 return np.arange(self.n_c), np.arange(self.n_c)
-            if radix * base > max(1 << 20, 4 * self.n_c):  # renumber densely (a presence table)
-                _, code = _distinct(code, radix)
-                code = code.astype(np.int64)
-                radix = int(code.max()) + 1
-            code = code * base + c
-            radix *= base
-        _, inverse = _distinct(code, radix)
-        rows = np.empty(int(inverse.max()) + 1 if len(inverse) else 0, np.int64)
+            codes = mix(codes, got)
+        if codes is None:
+            return np.zeros(1, np.int64), np.zeros(self.n_c, np.int64)
+        _, inverse = distinct(*codes)
+        rows = np.empty(int(inverse.max()) + 1, np.int64)
         rows[inverse] = np.arange(len(inverse))  # one member per group (any member will do)
         return rows, inverse
 
@@ -648,11 +639,11 @@ class _Walker:
         maybe = (py | (pm if pm is not None else 0)) & (qy | (qm if qm is not None else 0)) & ~yes
         return np.broadcast_to(yes, (n, self.n_w)), np.broadcast_to(maybe, (n, self.n_w))
 
-    def subject_key(self, local: Endpoint, direction: Direction, klass: int) -> tuple:
+    def subject_key(self, local: Endpoint, direction: Direction) -> tuple:
         """What a walk depends on besides the shared caches: the plan, and the subject's
         namespace / node / named ports / what Calico entity and L4 conditions see of its own
         end, only where a rule of the plan looks at them. Subjects with equal keys get equal
-        walks (most classes differ only as remotes); ``klass`` is not needed any more."""
+        walks (most classes differ only as remotes)."""
         plan = self.cc.plan(local.pod, direction)
         info = self.plan_info.get(id(plan))
         if info is None:
@@ -784,7 +775,7 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
         local = endpoints[rep]
         if local.is_pod:
             for direction, rows, ids in ((Direction.EGRESS, eg_rows, eg_ids), (Direction.INGRESS, in_rows, in_ids)):
-                key = walker.subject_key(local, direction, c)
+                key = walker.subject_key(local, direction)
                 hit = done.get(key)
                 if hit is None:
                     planes, inverse, reached = walker.walk(local, direction)
@@ -808,10 +799,10 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     pair *= n_in
     pair += in_ids.T
     del eg_ids, in_ids
-    distinct, inverse = _distinct(pair, bound)
+    pairs, inverse = distinct(pair, bound)
     del pair
     final = Interner(n_w)
-    ids = final.add(_combine(eg_table[distinct // n_in], in_table[distinct % n_in]))
+    ids = final.add(_combine(eg_table[pairs // n_in], in_table[pairs % n_in]))
     cells = ids.astype(np.int32, copy=False)[inverse].reshape(n_c, n_c)
     result = MatrixResult(cc, endpoints, ports, klass, reps, cells, final.table(), names=names)
     _overrides(result)
@@ -820,22 +811,6 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
             return _Walker(cc, _Vectors(cc, targets, addressed), ports, np.arange(len(targets)), targets, None)
         result.services = compute_service_matrix(result, walker_for, *sides)
     return result
-
-
-def _distinct(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` for non-negative ints below ``bound``: by a
-    presence table (linear) when the bound is small, by sorting otherwise. The class matrix
-    has classes² pairs but few distinct (egress row, ingress row) combinations."""
-    flat = values.reshape(-1)
-    if bound <= max(1 << 20, 4 * flat.size):
-        present = np.zeros(bound, bool)
-        present[flat] = True
-        distinct = np.flatnonzero(present)
-        lookup = np.zeros(bound, np.int32)
-        lookup[distinct] = np.arange(len(distinct), dtype=np.int32)
-        return distinct, lookup[flat]
-    distinct, inverse = np.unique(flat, return_inverse=True)
-    return distinct, inverse.reshape(-1)
 
 
 def _overrides(result: MatrixResult) -> None:

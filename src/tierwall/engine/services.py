@@ -311,7 +311,7 @@ class _Columns:
             if not local.is_pod:
                 self.v_ids[c] = allow_id
             elif extras or _names_a_service(self.cc, self.cc.plan(local.pod, Direction.EGRESS)):
-                key = walker.subject_key(local, Direction.EGRESS, c)
+                key = walker.subject_key(local, Direction.EGRESS)
                 if key not in done:
                     planes, inverse, _ = walker.walk(local, Direction.EGRESS)
                     done[key] = rows.add(planes)[inverse]

@@ -85,15 +85,13 @@ def _outside_groups(result: MatrixResult) -> dict[int, str]:
     return out
 
 
-def group_members(result: MatrixResult, by: str) -> dict[str, list[str]]:
-    """Merged outside groups of a group view → the pieces they stand for."""
-    if by not in ("namespace", "workload"):
-        return {}
-    names = names_of(result)
+def group_members(result: MatrixResult, labels: list[str]) -> dict[str, list[str]]:
+    """Groups of ``labels`` (from :func:`group_of`) that merge outside pieces → those pieces."""
     out: dict[str, list[str]] = {}
-    for i, label in _outside_groups(result).items():
-        out.setdefault(label, []).append(names[i])
-    return out
+    for e, name, label in zip(result.endpoints, names_of(result), labels):
+        if e.kind == "external" and label != name:
+            out.setdefault(label, []).append(name)
+    return {label: sorted(names, key=lambda n: n != INTERNET) for label, names in out.items()}  # as named
 
 
 def default_by(result: MatrixResult, output: str) -> str:
@@ -335,7 +333,7 @@ def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
     else:
         labels = group_of(result, by)
         groups, entries, total = result.group_hist(labels)
-        out.write(',"groups":' + _dump(groups) + ',"groupMembers":' + _dump(group_members(result, by)) +
+        out.write(',"groups":' + _dump(groups) + ',"groupMembers":' + _dump(group_members(result, labels)) +
                   ',"pairs":' + _dump(total.tolist()))
         out.write(',"cells":' + _dump(entries.tolist()))
     matrix_services.write_json(result, by, out, labels if by not in ("pod", "class") else None)
