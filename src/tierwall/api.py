@@ -21,12 +21,11 @@ from .engine import Request, TraceResult
 from .engine import trace as _trace
 from .engine.flow import check_protocol, parse_port
 from .errors import Diagnostics, InputError, UsageError
-from .expect.run import qualify_endpoint
-from .expect import CheckReport, endpoint_from_text, parse_tests, resolve_destinations, resolve_sources, run_cases
 from .inventory import Service
 from .load import RawObject, load_paths, load_text
 
-if TYPE_CHECKING:  # numpy-backed results are imported only when asked for
+if TYPE_CHECKING:  # numpy-backed results and the check engine are imported only when used
+    from .expect import CheckReport
     from .analysis.diff import DiffReport
     from .analysis.lint import Finding
     from .engine.matrix import MatrixResult
@@ -109,6 +108,9 @@ def request(cluster: Cluster, src: str, dst: str, port: int | str | None = None,
     for label, value in (("ICMP type", icmp_type), ("ICMP code", icmp_code)):
         if value is not None and not 0 <= value <= 255:
             raise UsageError(f"{label} {value} is outside 0-255")
+    from .expect import endpoint_from_text, resolve_destinations, resolve_sources
+    from .expect.run import qualify_endpoint
+
     # endpoints first: an unknown pod is the real problem, not the missing port
     src, dst = (qualify_endpoint(cluster.inventory, e, namespace, all_namespaces) for e in (src, dst))
     sources = resolve_sources(cluster.compiled, endpoint_from_text(src))
@@ -167,6 +169,8 @@ def check(cluster: str | Iterable[str] | Cluster, tests: str | Iterable[str] = (
         UsageError: no ConnectivityTest anywhere.
         InputError: a test that cannot be read or an endpoint that does not exist.
     """
+    from .expect import parse_tests, run_cases
+
     c = _cluster(cluster, cni)
     diags = diagnostics if diagnostics is not None else Diagnostics()
     raws = collect_tests(c, tests, test_objects=test_objects, diagnostics=diags)
@@ -221,3 +225,12 @@ def diff(before: str | Iterable[str] | Cluster, after: str | Iterable[str] | Clu
 
 
 __all__ += ["InputError", "UsageError", "Diagnostics", "TraceResult", "CheckReport"]
+
+
+def __getattr__(name: str) -> Any:
+    """``CheckReport`` on first use (PEP 562): the check engine is imported only by the verbs
+    that run it, so ``matrix`` and ``lint`` start without it."""
+    if name == "CheckReport":
+        from .expect import CheckReport
+        return CheckReport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -75,6 +75,8 @@ def live_options(fn):
 
     @wraps(fn)
     def wrapper(*args, kubeconfig=None, context=None, **kwargs):
+        if kubeconfig is None and context is None:  # the defaults already: spare the live package's import
+            return fn(*args, **kwargs)
         from ..live import using
         with using(kubeconfig, context):
             return fn(*args, **kwargs)

@@ -35,6 +35,14 @@ def distinct(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     return found, inverse.reshape(-1)
 
 
+def unique_values(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an integer array: ``np.unique(values)`` without its check
+    for masked arrays, whose first call imports ``numpy.ma`` (10 ms, a tenth of a small run's
+    work)."""
+    flat = np.sort(values, axis=None)
+    return flat[np.concatenate(([True], flat[1:] != flat[:-1]))] if flat.size else flat
+
+
 def mix(a: Codes, b: Codes) -> Codes:
     """Codes equal exactly where both ``a`` and ``b`` are (renumbered densely when they grow)."""
     if a is None or b is None:

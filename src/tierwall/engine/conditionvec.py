@@ -19,7 +19,7 @@ import numpy as np
 
 from ..addresses import parse_ip
 from ..model import Direction, EntityMatch, L4Match, Rule
-from .codes import Codes, mix, row_codes
+from .codes import Codes, mix, row_codes, unique_values
 from .compile import CompiledCluster
 from .flow import Endpoint
 from .match import covering_part
@@ -66,7 +66,7 @@ class ConditionVectors:
         out = np.broadcast_to(numeric, (len(ends), len(self.port))).copy()
         for pr in ranges:
             if pr.name:
-                for proto in np.unique(self.protocol[self.port >= 0]):
+                for proto in unique_values(self.protocol[self.port >= 0]):
                     cols = (self.protocol == proto) & (self.port >= 0)
                     nums = self._named(pr.name, str(proto), ends)
                     out[:, cols] |= nums[:, None] == self.port[None, cols]

@@ -28,7 +28,7 @@ from ..addresses import parse_ip
 from ..gcpause import paused
 from ..model import Action, Direction, NoMatch, Peer, PortMatch, Rule, Verdict
 from .compile import CompiledCluster
-from .codes import distinct, mix, row_codes
+from .codes import distinct, mix, row_codes, unique_values
 from .conditionvec import ConditionVectors
 from .flow import Endpoint, endpoint_for_ip, endpoint_for_pod
 from .outside import Outside, outside_endpoints
@@ -161,7 +161,7 @@ class MatrixResult:
         n_w = self.sets.shape[2] if self.sets.ndim == 3 and len(self.sets) else words(len(self.ports))
         full = pack(np.ones(len(self.ports), bool), n_w)
         out = np.empty(len(codes), np.int64)
-        for code in np.unique(codes):
+        for code in unique_values(codes):
             row = np.zeros((PLANES, n_w), np.uint64)
             if code != DROP:
                 row[{ALLOW: ALLOW_PLANE, REJECT: REJECT_PLANE, UNKNOWN: UNKNOWN_PLANE}[int(code)]] = full
@@ -469,7 +469,7 @@ class Tracker:
         taken = yes & ~active_before
         if taken.any():
             r, c = set_bits(taken, n)
-            self.taken_by.setdefault(rid, set()).update(int(x) for x in np.unique(owner[r, c]) if x != 0)
+            self.taken_by.setdefault(rid, set()).update(int(x) for x in unique_values(owner[r, c]) if x != 0)
         mark = hit if unknown is None else hit | unknown
         if mark.any():
             r, c = set_bits(mark, n)

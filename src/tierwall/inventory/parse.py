@@ -13,7 +13,7 @@ from ..addresses import parse_ip
 from ..errors import Diagnostics
 from ..load import ObjectReader, RawObject
 from .objects import NAMESPACE_NAME_LABEL, ContainerPort, Namespace, Node, Pod, Service, ServicePort
-from .validate import label_key_problem, label_value_problem
+from .validate import label_problem
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 TOP_LEVEL = {"apiVersion", "kind", "metadata", "spec", "status"}
@@ -37,7 +37,7 @@ def labels_of(r: ObjectReader, md: dict | None, path: tuple) -> dict[str, str]:
         return {}
     out = {}
     for k, v in labels.items():
-        problem = label_key_problem(k) or label_value_problem(k, v)
+        problem = label_problem(k, v)
         if problem:
             r.error(path + ("labels", str(k)), problem, "TW116")
             continue

@@ -10,6 +10,7 @@ the same form as a name. Both must be strings (``a: 1`` fails to decode into
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..errors import clip
 
@@ -41,3 +42,17 @@ def label_value_problem(key: str, value: object) -> str:
         return (f"label {clip(str(key))!r}: the value {clip(value)!r} must be at most 63 characters, "
                 f"alphanumeric at both ends, with '-', '_' or '.' inside")
     return ""
+
+
+def label_problem(key: object, value: object) -> str:
+    """Why ``key: value`` is not a valid label (``""`` when it is). Pairs of strings are
+    remembered: a cluster repeats the same few keys and values on every pod, and checking
+    them again is a tenth of reading a pod."""
+    if type(key) is str and (value is None or type(value) is str):
+        return _string_label_problem(key, value)
+    return label_key_problem(key) or label_value_problem(str(key), value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _string_label_problem(key: str, value: str | None) -> str:
+    return label_key_problem(key) or label_value_problem(key, value)

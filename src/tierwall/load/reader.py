@@ -161,10 +161,11 @@ def load_paths(paths: Iterable[str], diags: Diagnostics, stdin=None) -> list[Raw
         if not path.exists():
             diags.error(Origin(file=spec), "no such file or directory", "TW101")
             continue
-        from ..live.snapshot import is_snapshot, read_snapshot
-        if is_snapshot(path):  # objects keep their cluster origins (tierwall snapshot)
-            objects.extend(read_snapshot(path, diags, load_text))
-            continue
+        if path.is_dir():  # a snapshot is a directory (imported only then: tierwall.live is not small)
+            from ..live.snapshot import is_snapshot, read_snapshot
+            if is_snapshot(path):  # objects keep their cluster origins (tierwall snapshot)
+                objects.extend(read_snapshot(path, diags, load_text))
+                continue
         builds, files = kustomize.split_tree(path, SUFFIXES, diags) if path.is_dir() else ([], [path])
         if path.is_dir() and not files and not builds:
             diags.warning(Origin(file=spec), "directory holds no .yaml, .yml or .json file", "TW201")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from ...load import RawObject
 from ...model import Policy, Stage
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered, spec_of
-from .lower import GROUP, lower_admin_policy
-from .resources import ALSO_SERVED, RESOURCES, write_targets
+from .resources import ALSO_SERVED, GROUP, RESOURCES, write_targets
 from .tamper import TAMPER_ROUTES
 
 PRIORITY = Column("PRIORITY", lambda p, raw: p.ref.priority)
@@ -41,6 +40,10 @@ class AdminNetworkPolicyDialect(Dialect):
                 context.diags.warning(raw.origin, f"{raw.kind} ({raw.api_version}) is not enforced by "
                                                   f"{context.cni}: it is left out", "TW226")
             return Lowered()
+        if not objects:
+            return Lowered()
+        from .lower import lower_admin_policy  # see Dialect.lower: imported when used
+
         policies = [p for raw in objects if (p := lower_admin_policy(raw, profile, context.diags))]
         used = {p.stage for p in policies}
         stages = [Stage(s.name, s.title, s.priority) for s in

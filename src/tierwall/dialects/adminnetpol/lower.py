@@ -19,8 +19,8 @@ from ...model import (Action, CniProfile, Direction, FQDNPeer, IPBlockPeer, Name
                       Peer, PodPeer, Policy, PolicyRef, PortMatch, Rule)
 from ...selectors import EVERYTHING, parse_label_selector
 from ..common import parse_cidr
+from .resources import GROUP
 
-GROUP = "policy.networking.k8s.io"
 BANP_NAME = "default"
 L4 = ("TCP", "UDP", "SCTP")
 

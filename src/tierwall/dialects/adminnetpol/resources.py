@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..contract import Resource, WriteTarget
-from .lower import GROUP
+GROUP = "policy.networking.k8s.io"
 
 RESOURCES = (
     Resource("AdminNetworkPolicy", "adminnetworkpolicies", (GROUP,), "v1alpha1"),

@@ -6,13 +6,9 @@ from __future__ import annotations
 from ...load import RawObject
 from ...model import Policy
 from ..contract import AGE, DESIRED_NODES, Column, Dialect, GetKind, LowerContext, Lowered, spec_of
-from .groups import GroupIndex, parse_group
-from .lower import lower_antrea_policy
-from .peers import Context
 from .profile import CNP_ADMIN, PROFILE
 from .resources import ALSO_SERVED, RESOURCES, SHIPPED_ROLES, VERSIONS, referenced_services, write_targets
 from .tamper import TAMPER_ROUTES
-from .tiers import lower_tiers
 
 KINDS = tuple(r.kind for r in RESOURCES)
 
@@ -70,6 +66,11 @@ class AntreaDialect(Dialect):
 
     def lower(self, objects: list[RawObject], context: LowerContext) -> Lowered:
         """Tiers (system ones included) and the policies, with groups resolved into peers."""
+        from .groups import GroupIndex, parse_group  # see Dialect.lower: imported when used
+        from .lower import lower_antrea_policy
+        from .peers import Context
+        from .tiers import lower_tiers
+
         diags = context.diags
         self.tiers = lower_tiers([r for r in objects if r.kind == "Tier"], diags)
         groups = [g for r in objects if r.kind in ("ClusterGroup", "Group")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from ...load import RawObject
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered
 from .labels import VIEW_PREFIXES, effective_labels
-from .lower import POLICY_KINDS, SET_KINDS, STAGED_KINDS, lower_calico_policy, lower_network_set
 from .profile import PROFILE
-from .resources import ALSO_SERVED, GROUPS, RESOURCES, SHIPPED_ROLES, TIER_CHECK, write_targets
+from .resources import (ALSO_SERVED, GROUPS, POLICY_KINDS, RESOURCES, SET_KINDS, SHIPPED_ROLES, STAGED_KINDS,
+                        TIER_CHECK, write_targets)
 from .tamper import TAMPER_ROUTES
-from .tiers import lower_tiers
 
 NOT_MODELLED = {"HostEndpoint": "host endpoints (node interfaces) are not modelled; their policies are ignored"}
 POLICY_COLUMNS = (Column("TIER", lambda p, raw: p.ref.tier), Column("ORDER", lambda p, raw: p.ref.priority or "<none>"),
@@ -41,6 +40,9 @@ class CalicoDialect(Dialect):
 
     def lower(self, objects: list[RawObject], context: LowerContext) -> Lowered:
         """Tier stages (built-in ones included), policies and address sets."""
+        from .lower import lower_calico_policy, lower_network_set  # see Dialect.lower: imported when used
+        from .tiers import lower_tiers
+
         diags = context.diags
         tiers = lower_tiers([r for r in objects if r.kind == "Tier"], diags)
         out = Lowered([t.stage() for t in tiers.values()])

@@ -21,9 +21,6 @@ from .labels import (NAMESPACE_LABEL, NAMESPACE_PREFIX, SERVICE_ACCOUNT_LABEL, S
 from .rules import conj, lower_rule, parse_selector
 from .tiers import DEFAULT_TIER, CalicoTier
 
-POLICY_KINDS = ("GlobalNetworkPolicy", "NetworkPolicy")
-STAGED_KINDS = ("StagedGlobalNetworkPolicy", "StagedNetworkPolicy", "StagedKubernetesNetworkPolicy")
-SET_KINDS = ("GlobalNetworkSet", "NetworkSet")
 SPEC_FIELDS = ("tier", "order", "selector", "types", "ingress", "egress", "serviceAccountSelector",
                "performanceHints", "namespaceSelector", "doNotTrack", "preDNAT", "applyOnForward")
 HOST_ONLY = ("doNotTrack", "preDNAT", "applyOnForward")

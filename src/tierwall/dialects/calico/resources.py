@@ -17,6 +17,9 @@ from ..contract import EXISTING, Resource, ShippedRole, TierCheck, WriteTarget
 GROUP = "projectcalico.org"
 CRD_GROUP = "crd.projectcalico.org"
 GROUPS = (GROUP, CRD_GROUP)
+POLICY_KINDS = ("GlobalNetworkPolicy", "NetworkPolicy")
+STAGED_KINDS = ("StagedGlobalNetworkPolicy", "StagedNetworkPolicy", "StagedKubernetesNetworkPolicy")
+SET_KINDS = ("GlobalNetworkSet", "NetworkSet")
 
 RESOURCES = (
     Resource("Tier", "tiers", GROUPS, "v3", apply_rank=1),

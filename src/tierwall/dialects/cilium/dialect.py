@@ -6,9 +6,8 @@ from __future__ import annotations
 from ...load import RawObject
 from ...model import Direction, Policy
 from ..contract import AGE, DESIRED_NODES, Column, Dialect, GetKind, LowerContext, Lowered
-from .lower import CLUSTERWIDE, GROUP, KINDS, NAMESPACED, lower_policies
 from .profile import PROFILE
-from .resources import ALSO_SERVED, RESOURCES, write_targets
+from .resources import ALSO_SERVED, CLUSTERWIDE, GROUP, KINDS, NAMESPACED, RESOURCES, write_targets
 
 
 def default_deny(policy: Policy, raw: RawObject | None) -> str:
@@ -36,5 +35,7 @@ class CiliumDialect(Dialect):
     )
 
     def lower(self, objects: list[RawObject], context: LowerContext) -> Lowered:
+        from .lower import lower_policies  # see Dialect.lower: imported when used
+
         stages, policies = lower_policies(objects, context.diags)
         return Lowered(stages, policies)

@@ -21,16 +21,10 @@ from ...load import ObjectReader, RawObject
 from ...model import Action, Direction, NoMatch, Policy, PolicyRef, Priority, Rule, Stage
 from .peers import l3_fields, lower_l3
 from .ports import lower_l4
+from .profile import ALLOW_STAGE, DENY_STAGE
+from .resources import CLUSTERWIDE, GROUP, KINDS, NAMESPACED, VERSION
 from .selectors import parse_selector, subject_peer
 
-GROUP = "cilium.io"
-VERSION = "v2"
-NAMESPACED = "CiliumNetworkPolicy"
-CLUSTERWIDE = "CiliumClusterwideNetworkPolicy"
-KINDS = (NAMESPACED, CLUSTERWIDE)
-
-DENY_STAGE = "cilium:deny"
-ALLOW_STAGE = "cilium:allow"
 STAGES = (Stage(DENY_STAGE, "Cilium deny rules (ingressDeny/egressDeny of every policy)", 0.0),
           Stage(ALLOW_STAGE, "Cilium allow rules and Kubernetes NetworkPolicies", 0.5,
                 no_match=NoMatch.DROP_IF_SELECTED))

@@ -5,7 +5,8 @@ default deny (intro.rst §Endpoint default policy), so NetworkPolicies go into t
 stage. Cilium does not implement the admin policy APIs (cilium/cilium#23380)."""
 
 from ...model import CniProfile
-from .lower import ALLOW_STAGE
+DENY_STAGE = "cilium:deny"
+ALLOW_STAGE = "cilium:allow"
 
 PROFILE = CniProfile("cilium", networkpolicy_priority=0.5, pass_to_networkpolicy=False, admin_stages={},
                      networkpolicy_tier=ALLOW_STAGE, networkpolicy_order=0.0)

@@ -9,7 +9,11 @@ policies as witnesses."""
 from __future__ import annotations
 
 from ..contract import Resource, WriteTarget
-from .lower import CLUSTERWIDE, GROUP, NAMESPACED
+GROUP = "cilium.io"
+VERSION = "v2"
+NAMESPACED = "CiliumNetworkPolicy"
+CLUSTERWIDE = "CiliumClusterwideNetworkPolicy"
+KINDS = (NAMESPACED, CLUSTERWIDE)
 
 RESOURCES = (
     Resource(NAMESPACED, "ciliumnetworkpolicies", (GROUP,), "v2", namespaced=True),

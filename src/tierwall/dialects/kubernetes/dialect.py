@@ -7,8 +7,7 @@ from dataclasses import replace
 from ...load import RawObject
 from ...model import Policy, Priority
 from ..contract import AGE, Column, Dialect, GetKind, LowerContext, Lowered, selector_text, spec_of
-from .lower import GROUP, KIND, lower_network_policy
-from .resources import ALSO_SERVED, RESOURCES, server_defaults, write_targets
+from .resources import ALSO_SERVED, GROUP, KIND, RESOURCES, server_defaults, write_targets
 from .tamper import TAMPER_ROUTES
 
 
@@ -29,6 +28,8 @@ class KubernetesDialect(Dialect):
                                   AGE)),)
 
     def lower(self, objects: list[RawObject], context: LowerContext) -> Lowered:
+        from .lower import lower_network_policy  # see Dialect.lower: imported when used
+
         out = Lowered()
         for raw in objects:
             policy = lower_network_policy(raw, context.diags)

@@ -14,9 +14,8 @@ from ...model import (NETWORKPOLICY_STAGE, Action, Direction, NamespaceScope, Po
                       PolicyRef, Rule)
 from ...selectors import EVERYTHING, parse_label_selector
 from ..common import parse_ipblock, parse_k8s_port, port_match
+from .resources import GROUP, KIND
 
-KIND = "NetworkPolicy"
-GROUP = "networking.k8s.io"
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 SPEC_FIELDS = ("podSelector", "policyTypes", "ingress", "egress")
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import copy
 
 from ..contract import Resource, WriteTarget
-from .lower import GROUP, KIND
+KIND = "NetworkPolicy"
+GROUP = "networking.k8s.io"
 
 RESOURCES = (Resource(KIND, "networkpolicies", (GROUP,), "v1", namespaced=True),)
 ALSO_SERVED = {GROUP: ("Ingress", "IngressClass", "IPAddress", "ServiceCIDR")}
