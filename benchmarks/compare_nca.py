@@ -7,8 +7,9 @@
 For each size, ``generate.py`` makes a cluster (seeded; the varied shape without Deployments,
 since the tools name synthesized pods differently); both tools compute the full pod-to-pod
 connectivity in their own process (wall time and peak RSS of that process are measured with
-wait4); tierwall writes its class-level JSON (``--by class``), NCA its per-pod report. The
-results are compared pair by pair on every port class tierwall found (each class is one
+wait4; tierwall's figure is the median of ``--repeat`` runs, since a sub-second process moves
+with the machine's noise by a tenth; NCA runs once); tierwall writes its class-level JSON
+(``--by class``), NCA its per-pod report. The results are compared pair by pair on every port class tierwall found (each class is one
 representative port, so agreement there is agreement on the whole class). NCA is installed
 from PyPI into ``benchmarks/.nca-venv`` on first use.
 """
@@ -22,6 +23,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -42,21 +44,24 @@ def ensure_nca() -> None:
 
 
 def run(args: list[str], timeout: float, stdout=subprocess.DEVNULL, cwd=None) -> tuple[float | None, float]:
-    """(wall seconds or None on timeout, peak RSS MiB) of one child process."""
+    """(wall seconds or None on timeout, peak RSS MiB) of one child process. The child is reaped
+    by a blocking wait4 (a polling loop would add up to its poll interval to every figure); a
+    timer kills it at the timeout."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=stdout, stderr=subprocess.DEVNULL, cwd=cwd)
-    deadline = start + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise SystemExit(f"{args[0]} failed ({status})")
-            return time.perf_counter() - start, usage.ru_maxrss / 1024
-        if time.perf_counter() > deadline:
-            proc.kill()
-            _, _, usage = os.wait4(proc.pid, 0)
-            return None, usage.ru_maxrss / 1024
-        time.sleep(0.05)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    if wall >= timeout and proc.returncode < 0:
+        return None, usage.ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise SystemExit(f"{args[0]} failed ({proc.returncode})")
+    return wall, usage.ru_maxrss / 1024
 
 
 _CONN = re.compile(r"\{([^}]*)\}")
@@ -98,20 +103,24 @@ def parse_nca(path: Path) -> dict[tuple[str, str], object]:
     return out
 
 
-def compare(size: dict, timeout: float, shape: str = "classic") -> dict:
+def compare(size: dict, timeout: float, shape: str = "classic", repeat: int = 5) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(d), "--pods", str(size["pods"]),
                         "--namespaces", str(size["namespaces"]), "--policies", str(size["policies"]),
                         "--shape", shape, "--no-deployments"], check=True)
-        with open(d / "tierwall.json", "w") as out:
-            tw_time, tw_rss = run([sys.executable, "-m", "tierwall", "matrix", "-f", str(d / "namespaces.yaml"),
-                                   "-f", str(d / "pods.yaml"), "-f", str(d / "policies.yaml"), "-o", "json",
-                                   "--by", "class", "--pods-only", "--cni", "generic"], timeout * 10, stdout=out)
+        tw_runs = []
+        for _ in range(repeat):  # the median of a few runs: a sub-second run moves with the VM's noise
+            with open(d / "tierwall.json", "w") as out:
+                tw_runs.append(run([sys.executable, "-m", "tierwall", "matrix", "-f", str(d / "namespaces.yaml"),
+                                    "-f", str(d / "pods.yaml"), "-f", str(d / "policies.yaml"), "-o", "json",
+                                    "--by", "class", "--pods-only", "--cni", "generic"], timeout * 10, stdout=out))
+        tw_time, tw_rss = sorted(tw_runs)[len(tw_runs) // 2]
         nca_time, nca_rss = run([str(NCA), "--connectivity", "policies.yaml", "--pod_list", "pods.yaml",
                                  "--ns_list", "namespaces.yaml", "--output_format", "txt_no_fw_rules",
                                  "--output_endpoints", "pods", "--file_out", "nca.txt"], timeout, cwd=d)
-        row = {**size, "tierwall_s": tw_time, "tierwall_mib": tw_rss, "nca_s": nca_time, "nca_mib": nca_rss}
+        row = {**size, "tierwall_s": tw_time, "tierwall_mib": tw_rss, "nca_s": nca_time, "nca_mib": nca_rss,
+               "tierwall_runs": [t for t, _ in tw_runs]}
         if nca_time is None:
             return row
         tw = json.loads((d / "tierwall.json").read_text())
@@ -171,6 +180,8 @@ def main() -> None:
                     help="pod counts; namespaces = pods/20, policies = pods/5")
     ap.add_argument("--timeout", type=float, default=300, help="seconds NCA may take per size")
     ap.add_argument("--shape", choices=["classic", "varied"], default="classic")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="tierwall runs per size; its median is reported (NCA runs once: minutes, not noise-bound)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     ensure_nca()
@@ -179,7 +190,7 @@ def main() -> None:
     for pods in (int(s) for s in args.sizes.split(",")):
         per_policy = 4 if args.shape == "varied" else 5
         size = {"pods": pods, "namespaces": max(1, pods // 20), "policies": max(1, pods // per_policy)}
-        row = compare(size, args.timeout, args.shape)
+        row = compare(size, args.timeout, args.shape, args.repeat)
         rows.append(row)
         if not args.json:
             nca = f"{row['nca_s']:.2f}s {row['nca_mib']:.0f}MiB" if row["nca_s"] is not None else \
@@ -188,7 +199,8 @@ def main() -> None:
             agree = "-" if "cells" not in row else \
                 f"{row['cells'] - row['disagreements']}/{row['cells']} cells agree"
             print(f"{pods:6d} pods {size['namespaces']:4d} ns {size['policies']:5d} policies | tierwall "
-                  f"{row['tierwall_s']:.2f}s {row['tierwall_mib']:.0f}MiB | nca {nca} | speed-up {ratio} | {agree}",
+                  f"{row['tierwall_s']:.2f}s (median of {len(row['tierwall_runs'])}, {min(row['tierwall_runs']):.2f}-"
+                  f"{max(row['tierwall_runs']):.2f}) {row['tierwall_mib']:.0f}MiB | nca {nca} | speed-up {ratio} | {agree}",
                   flush=True)
             for why, count in row.get("reasons", {}).items():
                 print(f"        {count} cells: {why}")

@@ -33,18 +33,46 @@ _PLAIN_SPECIAL = frozenset(
     "~ null Null NULL yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF << =".split())
 _NUMBERISH = frozenset("0123456789+-.")
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG, _SEQ_TAG = _Base.DEFAULT_MAPPING_TAG, _Base.DEFAULT_SEQUENCE_TAG
+_SCALAR, _MAPPING = yaml.ScalarNode, yaml.MappingNode
+_PLAIN_TAGS_KEPT = 65_536
+"""How many distinct plain scalars' tags are remembered (numbers and addresses repeat)."""
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """The safe loader with a fast path in tag resolution: a plain scalar that can only be a
-    string (no null/bool word, not starting like a number) skips the resolver's regexes.
-    Dumps are hundreds of thousands of such scalars (keys, names, label values)."""
+    """The safe loader with fast paths in tag resolution, which the C composer calls back into
+    Python for every node (a 10,000-pod dump is millions of calls; these paths halve their cost):
+
+    - a mapping or sequence gets its default tag, a quoted scalar the string tag, and a plain
+      scalar that can only be a string (no null/bool word, not starting like a number) the
+      string tag too, all without the resolver's regexes;
+    - other plain scalars (numbers, ``true``, IP addresses…) are resolved once per distinct text;
+    - the path-resolver hooks do nothing, as the safe loader has no path resolvers (checked).
+
+    Every answer is the one ``SafeLoader``'s resolver gives."""
+
+    _plain_tags: dict[str, str] = {}
 
     def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and implicit[0] and value and value not in _PLAIN_SPECIAL \
-                and value[0] not in _NUMBERISH:
+        if kind is not _SCALAR:
+            return _MAP_TAG if kind is _MAPPING else _SEQ_TAG
+        if not implicit[0]:
             return _STR_TAG
-        return super().resolve(kind, value, implicit)
+        if value and value not in _PLAIN_SPECIAL and value[0] not in _NUMBERISH:
+            return _STR_TAG
+        tag = self._plain_tags.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._plain_tags) < _PLAIN_TAGS_KEPT:
+                self._plain_tags[value] = tag
+        return tag
+
+    if not _Base.yaml_path_resolvers:  # the hooks only track paths for path resolvers
+        def descend_resolver(self, current_node, current_index):
+            return None
+
+        def ascend_resolver(self):
+            return None
 
 
 SUFFIXES = (".yaml", ".yml", ".json")
