@@ -6,7 +6,9 @@
     python benchmarks/bench_tierwall.py --shape varied --pods 10000 --policies 2500 --commands
 
 Each measurement runs in a fresh child process (so peak RSS is that run's own), on files
-made by ``generate.py`` with the same seed. Prints one table; ``--json`` for machines.
+made by ``generate.py`` with the same seed; each command runs ``--repeat`` times, in turn with
+the others, and the run of median wall time is reported with the range. Prints one table;
+``--json`` for machines.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def main() -> None:
     ap.add_argument("--shape", choices=["classic", "varied"], default="classic")
     ap.add_argument("--commands", default="namespace json",
                     help=f"comma-separated matrix commands to time, of: {', '.join(COMMANDS)}")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each command (in turn); the run of median wall time is reported")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     compile_tierwall()  # time it as installed (see bytecode.py)
@@ -100,9 +104,18 @@ def main() -> None:
         inner = json.loads(subprocess.run([sys.executable, "-c", CHILD, tmp], check=True, capture_output=True,
                                           text=True).stdout)
         result = {"size": f"{args.shape}: {args.pods} pods / {args.policies} policies", **inner}
-        for name in args.commands.split(","):
-            wall, cpu, rss = measure_cli([sys.executable, "-m", "tierwall", "matrix", "-f", tmp, *COMMANDS[name]])
+        names = args.commands.split(",")
+        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
+        for _ in range(args.repeat):  # in turn, so a slow stretch of the VM hits every command alike
+            for name in names:
+                runs[name].append(measure_cli([sys.executable, "-m", "tierwall", "matrix", "-f", tmp,
+                                               *COMMANDS[name]]))
+        for name in names:
+            walls = sorted(r[0] for r in runs[name])
+            wall, cpu, rss = sorted(runs[name])[len(walls) // 2]  # the run of median wall time
             result[f"{name}: wall_s"], result[f"{name}: cpu_s"], result[f"{name}: peak_mib"] = wall, cpu, rss
+            if len(walls) > 1:
+                result[f"{name}: wall range"] = f"{walls[0]:.2f}-{walls[-1]:.2f} ({len(walls)} runs)"
     if args.json:
         print(json.dumps(result))
         return

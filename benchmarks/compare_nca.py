@@ -91,7 +91,10 @@ def nca_allows(conns: str):
 
 
 def parse_nca(path: Path) -> dict[tuple[str, str], object]:
-    out = {}
+    """(source, destination) → a predicate (protocol, port) → allowed. NCA may write one pair on
+    several lines (e.g. one per protocol when their port sets differ): a port is allowed if any
+    of the pair's lines allows it."""
+    lines: dict[tuple[str, str], list] = {}
     for line in path.read_text().splitlines():
         if " => " not in line or " : " not in line:
             continue
@@ -99,8 +102,10 @@ def parse_nca(path: Path) -> dict[tuple[str, str], object]:
         src, _, dst = pair.partition(" => ")
         if "/" not in src or "/" not in dst or src[0].isdigit() or dst[0].isdigit():
             continue  # IP ranges: outside the pod-to-pod matrix
-        out[(src.strip(), dst.strip())] = nca_allows(conns)
-    return out
+        lines.setdefault((src.strip(), dst.strip()), []).append(nca_allows(conns))
+    return {pair: (preds[0] if len(preds) == 1 else
+                   (lambda proto, port, preds=preds: any(p(proto, port) for p in preds)))
+            for pair, preds in lines.items()}
 
 
 def compare(size: dict, timeout: float, shape: str = "classic", repeat: int = 5) -> dict:
