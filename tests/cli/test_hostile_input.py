@@ -185,8 +185,11 @@ items:
     assert "managedFields" not in raws[0].data["metadata"]
     assert raws[0].data["status"] == {"podIP": "10.0.0.9"}
     assert raws[0].line_of(("status", "podIP")) == 12
-    keys = [k.value for k, _ in raws[0].node.value[2][1].value]  # metadata's node: the field is gone
-    assert "managedFields" not in keys
+    assert raws[0].line_of(("spec", "containers", 0, "name")) == 10 and raws[0].line_of(("metadata", "namespace")) == 8
+    from tierwall.load.lines import FieldLines, size
+    where = raws[0].where  # the dropped fields' nodes left no line behind: one line per node of the data
+    # (the List document's own 7 nodes — mapping, apiVersion, kind, items and their values — then the pod's)
+    assert isinstance(where, FieldLines) and len(where.lines) == 7 + size(raws[0].data) and where.base == 7
 
 
 def test_unexpected_exceptions_are_internal_errors_exit_3(tmp_path, monkeypatch):

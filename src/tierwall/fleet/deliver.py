@@ -85,7 +85,7 @@ def deliver(bundle: Bundle, diags: Diagnostics) -> list[RawObject]:
 def _copy(raw: RawObject, data: dict) -> RawObject:
     md = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     origin = replace(raw.origin, name=str(md.get("name") or ""))
-    return RawObject(data=data, origin=origin, node=raw.node)
+    return RawObject(data=data, origin=origin, where=raw.where)
 
 
 def _metadata(data: dict) -> dict:

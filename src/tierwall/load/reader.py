@@ -1,15 +1,17 @@
 """YAML/JSON reading with PyYAML's C loader, keeping a line for every field.
 
 Why compose-then-construct: PyYAML's ``CSafeLoader`` gives us the node tree (with start
-marks) and the constructed Python data from one parse. We keep the node of each object so
-that a diagnostic about ``spec.ingress[2].ports[0].port`` can name its line without a
-second parse; the walk to that node only happens when a diagnostic needs it.
+marks), and building the data from it ourselves records each node's line on the way (4 bytes
+a node, :mod:`.lines`), so that a diagnostic about ``spec.ingress[2].ports[0].port`` can name
+its line without keeping the tree or parsing again; the walk to that line only happens when
+a diagnostic needs it.
 """
 
 from __future__ import annotations
 
 import gc
 import posixpath
+from array import array
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from ..errors import Diagnostics, clip
 from ..gcpause import paused
 from ..origin import Origin
 from . import kustomize
+from .lines import FieldLines
 
 try:  # the C loader is what makes 10k-pod dumps load in seconds
     _Base = yaml.CSafeLoader
@@ -85,7 +88,9 @@ class RawObject:
 
     data: dict
     origin: Origin
-    node: Any = field(default=None, repr=False)
+    where: Any = field(default=None, repr=False)
+    """Where its fields are in the source: a :class:`~.lines.FieldLines`, the YAML node tree
+    of a document whose data does not mirror its nodes, or ``None`` (not read from text)."""
 
     @property
     def kind(self) -> str:
@@ -115,9 +120,11 @@ class RawObject:
 
     def line_of(self, path: Iterable[str | int]) -> int | None:
         """The 1-based line of the field at ``path`` (or of its nearest existing parent)."""
-        node = self.node
+        node = self.where
         if node is None:
             return self.origin.line
+        if isinstance(node, FieldLines):
+            return node.line_of(path)
         line = node.start_mark.line + 1
         for step in path:
             child = None
@@ -270,12 +277,13 @@ def load_text(text: str, filename: str, diags: Diagnostics, stream_bytes: int | 
             while (not loader.check_event(yaml.StreamEndEvent)) if streaming else loader.check_node():
                 node = _compose_without_noise(loader) if streaming else loader.get_node()
                 duplicates: list = []
-                data = _construct(node, loader, duplicates)
+                lines = array("I")
+                data = _construct(node, loader, duplicates, lines)
                 for key, first, second in duplicates:
                     diags.error(Origin(file=filename, doc=doc, line=second.start_mark.line + 1),
                                 f"duplicate key {clip(key)!r} (first at line {first.start_mark.line + 1}); "
                                 f"the API server refuses duplicate fields", "TW109")
-                out.extend(_unpack(data, node, filename, doc, diags))
+                out.extend(_unpack(data, node, filename, doc, diags, FieldLines(lines, data) if lines else None))
                 doc += 1
         except InputTooComplex as exc:
             diags.error(Origin(file=filename, doc=doc, line=exc.problem_mark.line + 1), exc.problem, "TW102")
@@ -393,7 +401,7 @@ class InputTooComplex(yaml.YAMLError):
         self.problem, self.problem_mark = problem, mark
 
 
-def _construct(node: Any, loader: Any, duplicates: list | None = None) -> Any:
+def _construct(node: Any, loader: Any, duplicates: list | None = None, lines: array | None = None) -> Any:
     """Node tree → plain data, as SafeConstructor would build it, but without its per-node
     bookkeeping: the common tags are converted inline and everything else (merge keys, YAML
     1.1 number forms, floats, timestamps) is handed to the constructor itself.
@@ -402,14 +410,27 @@ def _construct(node: Any, loader: Any, duplicates: list | None = None) -> Any:
     that would repeat more than ``MAX_ALIAS_NODES`` nodes raise :class:`InputTooComplex`; a key
     given twice in one mapping is recorded in ``duplicates`` as (key, first node, second node)
     (the API server refuses duplicate fields; YAML loaders silently keep the last).
+
+    ``lines`` receives the 1-based line of every node the data was built from, in document
+    order (:mod:`.lines`); it is emptied when the data does not mirror the nodes one to one
+    (a duplicate key, a merge key, an alias of a collection): keep the node tree then.
     """
     memo: dict[int, Any] = {}
     sizes: dict[int, int] = {}
     repeated = 0
     scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
+    record = lines.append if lines is not None else None
+
+    def irregular() -> None:
+        nonlocal record
+        if record is not None:
+            del lines[:]
+            record = None
 
     def build(n: Any, depth: int, parent: str = "") -> tuple[Any, int]:
         nonlocal repeated
+        if record is not None:
+            record(n.start_mark.line + 1)
         if n.__class__ is scalar:  # scalars are immutable: an alias may simply be rebuilt
             tag, value = n.tag, n.value
             if tag == _STR:
@@ -423,6 +444,7 @@ def _construct(node: Any, loader: Any, duplicates: list | None = None) -> Any:
             return value, 1  # an application tag (e.g. !Ref): keep the text
         key = id(n)
         if key in memo:  # an alias of a collection: the same object, as the constructor gives
+            irregular()
             repeated += sizes.get(key, 1)
             if repeated > MAX_ALIAS_NODES:
                 raise InputTooComplex(f"aliases repeat more than {MAX_ALIAS_NODES} nodes (an alias bomb?); "
@@ -443,6 +465,7 @@ def _construct(node: Any, loader: Any, duplicates: list | None = None) -> Any:
         pairs = n.value
         for k, _ in pairs:
             if k.tag == "tag:yaml.org,2002:merge":
+                irregular()
                 _bound_merge(n, depth)
                 data = loader.construct_object(n, deep=True)
                 memo[key] = data
@@ -455,15 +478,19 @@ def _construct(node: Any, loader: Any, duplicates: list | None = None) -> Any:
         for i, (k, v) in enumerate(pairs):
             kk, _ = build(k, depth + 1)
             if noise is not None and kk in noise:
+                if record is not None:
+                    lines.pop()  # the dropped field's key: its value is never built
                 if kept is None:
                     kept = pairs[:i]
                 continue
             if kept is not None:
                 kept.append((k, v))
             try:
-                if first is not None:
-                    if kk in mapping:
+                if kk in mapping:
+                    irregular()
+                    if first is not None:
                         duplicates.append((kk, first[kk], k))
+                if first is not None:
                     first[kk] = k
                 mapping[kk], sub = build(v, depth + 1, kk if isinstance(kk, str) else "")
             except TypeError:  # an unhashable key: let the constructor report it
@@ -495,7 +522,11 @@ def _bound_merge(node: Any, depth: int) -> None:
             stack.extend((x, d + 1) for kv in n.value for x in kv)
 
 
-def _unpack(data: Any, node: Any, filename: str, doc: int, diags: Diagnostics) -> list[RawObject]:
+def _unpack(data: Any, node: Any, filename: str, doc: int, diags: Diagnostics,
+            where: FieldLines | None) -> list[RawObject]:
+    """The objects of one document (a ``kind: *List`` holds several), each with where its
+    fields are: its line table, or — when the document's data does not mirror its nodes
+    (``where`` is ``None``) — its node tree."""
     if data is None:
         return []
     line = node.start_mark.line + 1 if node is not None else None
@@ -506,10 +537,12 @@ def _unpack(data: Any, node: Any, filename: str, doc: int, diags: Diagnostics) -
     kind = data.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
         items_node = _child(node, "items")
+        item_lines = where.items("items") if where is not None else None
         out = []
         for i, item in enumerate(data["items"]):
             item_node = items_node.value[i] if items_node is not None else None
-            out.extend(_unpack(item, item_node, filename, doc, diags))
+            item_where = next(item_lines)[1] if item_lines is not None else None
+            out.extend(_unpack(item, item_node, filename, doc, diags, item_where))
         return out
     md = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     origin = Origin(file=filename, doc=doc, line=line, kind=str(kind or ""),
@@ -521,7 +554,7 @@ def _unpack(data: Any, node: Any, filename: str, doc: int, diags: Diagnostics) -
     if not data.get("apiVersion"):
         diags.error(origin.at("apiVersion"), "object has no apiVersion", "TW103")
         return []
-    return [RawObject(data=data, origin=origin, node=node)]
+    return [RawObject(data=data, origin=origin, where=where if where is not None else node)]
 
 
 def _child(node: Any, key: str) -> Any:
