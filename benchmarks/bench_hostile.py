@@ -10,6 +10,8 @@ Cases (each runs in a fresh process, so its peak RSS is its own):
   Namespace label value, through ``tierwall lint``: refused with file:line.
 * ``lint-rules-N``: one NetworkPolicy with N ingress rules (each a podSelector and a port of its
   own) over 50 pods, through ``tierwall lint``.
+* ``lint-errors-N``: the same policy with every rule's port out of range: N errors, each naming
+  its field's line (the line lookup must stay linear in N).
 * ``list-N``: a ``kubectl get pods -o yaml`` List of N pods, each with managedFields and the
   status noise kubectl prints (conditions, containerStatuses), read with ``load_paths``.
 """
@@ -35,12 +37,12 @@ def alias_bomb() -> str:
             "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bomb\n  labels:\n    big: *a9\n")
 
 
-def many_rules(n: int) -> str:
+def many_rules(n: int, bad_ports: bool = False) -> str:
     docs = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}]
     docs += [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p{i}", "namespace": "x", "labels": {"app": f"a{i}"}},
               "spec": {"containers": [{"name": "c"}]}, "status": {"podIP": f"10.0.0.{i + 1}"}} for i in range(50)]
     rules = [{"from": [{"podSelector": {"matchLabels": {"app": f"a{i % 50}"}}}],
-              "ports": [{"port": 1000 + i, "protocol": "TCP"}]} for i in range(n)]
+              "ports": [{"port": (70000 if bad_ports else 1000) + i, "protocol": "TCP"}]} for i in range(n)]
     docs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                  "metadata": {"name": "big", "namespace": "x"}, "spec": {"podSelector": {}, "ingress": rules}})
     return yaml.safe_dump_all(docs, sort_keys=False)
@@ -111,6 +113,8 @@ def run_case(case: str, path: str) -> None:
         r = subprocess.run([sys.executable, "-m", "tierwall.cli", "lint", "-f", path], capture_output=True, text=True)
         last = (r.stdout + r.stderr).strip().splitlines()
         outcome = f"exit {r.returncode}: " + (next((x for x in last if "alias" in x), last[-1] if last else ""))[:90]
+        if case.startswith("lint-errors"):
+            outcome += f"; last line named: {next((x for x in reversed(last) if 'TW111' in x), '')[:60]}"
     wall = time.perf_counter() - start
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     print(f"{wall:.1f}\t{peak / 1024:.0f}\t{outcome}")
@@ -127,6 +131,7 @@ def main() -> int:
         return 0
     cases = [("alias-bomb", alias_bomb)] + [(f"lint-rules-{n}", lambda n=int(n): many_rules(n))
                                             for n in args.rules.split(",")]
+    cases += [(f"lint-errors-{n}", lambda n=int(n): many_rules(n, bad_ports=True)) for n in args.rules.split(",")]
     cases.append((f"list-{args.list_pods}", lambda: pod_list(args.list_pods)))
     print(f"{'case':<18} {'input MB':>8} {'wall s':>7} {'peak MiB':>9}  outcome")
     with tempfile.TemporaryDirectory() as tmp:

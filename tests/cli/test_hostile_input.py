@@ -186,10 +186,14 @@ items:
     assert raws[0].data["status"] == {"podIP": "10.0.0.9"}
     assert raws[0].line_of(("status", "podIP")) == 12
     assert raws[0].line_of(("spec", "containers", 0, "name")) == 10 and raws[0].line_of(("metadata", "namespace")) == 8
-    from tierwall.load.lines import FieldLines, size
+    from tierwall.load.lines import FieldLines
     where = raws[0].where  # the dropped fields' nodes left no line behind: one line per node of the data
     # (the List document's own 7 nodes — mapping, apiVersion, kind, items and their values — then the pod's)
-    assert isinstance(where, FieldLines) and len(where.lines) == 7 + size(raws[0].data) and where.base == 7
+    def size(v):
+        return 1 + sum(size(k) + size(x) for k, x in v.items()) if isinstance(v, dict) else \
+            1 + sum(size(x) for x in v) if isinstance(v, list) else 1
+    assert isinstance(where, FieldLines) and where.base == 7
+    assert len(where.lines) == len(where.ends) == where.ends[where.base] == 7 + size(raws[0].data)
 
 
 def test_unexpected_exceptions_are_internal_errors_exit_3(tmp_path, monkeypatch):

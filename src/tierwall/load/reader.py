@@ -1,8 +1,8 @@
 """YAML/JSON reading with PyYAML's C loader, keeping a line for every field.
 
 Why compose-then-construct: PyYAML's ``CSafeLoader`` gives us the node tree (with start
-marks), and building the data from it ourselves records each node's line on the way (4 bytes
-a node, :mod:`.lines`), so that a diagnostic about ``spec.ingress[2].ports[0].port`` can name
+marks), and building the data from it ourselves records each node's line and extent on the
+way (8 bytes a node, :mod:`.lines`), so that a diagnostic about ``spec.ingress[2].ports[0].port`` can name
 its line without keeping the tree or parsing again; the walk to that line only happens when
 a diagnostic needs it.
 """
@@ -277,13 +277,13 @@ def load_text(text: str, filename: str, diags: Diagnostics, stream_bytes: int | 
             while (not loader.check_event(yaml.StreamEndEvent)) if streaming else loader.check_node():
                 node = _compose_without_noise(loader) if streaming else loader.get_node()
                 duplicates: list = []
-                lines = array("I")
-                data = _construct(node, loader, duplicates, lines)
+                lines, ends = array("I"), array("I")
+                data = _construct(node, loader, duplicates, lines, ends)
                 for key, first, second in duplicates:
                     diags.error(Origin(file=filename, doc=doc, line=second.start_mark.line + 1),
                                 f"duplicate key {clip(key)!r} (first at line {first.start_mark.line + 1}); "
                                 f"the API server refuses duplicate fields", "TW109")
-                out.extend(_unpack(data, node, filename, doc, diags, FieldLines(lines, data) if lines else None))
+                out.extend(_unpack(data, node, filename, doc, diags, FieldLines(lines, ends, data) if lines else None))
                 doc += 1
         except InputTooComplex as exc:
             diags.error(Origin(file=filename, doc=doc, line=exc.problem_mark.line + 1), exc.problem, "TW102")
@@ -401,7 +401,8 @@ class InputTooComplex(yaml.YAMLError):
         self.problem, self.problem_mark = problem, mark
 
 
-def _construct(node: Any, loader: Any, duplicates: list | None = None, lines: array | None = None) -> Any:
+def _construct(node: Any, loader: Any, duplicates: list | None = None, lines: array | None = None,
+               ends: array | None = None) -> Any:
     """Node tree → plain data, as SafeConstructor would build it, but without its per-node
     bookkeeping: the common tags are converted inline and everything else (merge keys, YAML
     1.1 number forms, floats, timestamps) is handed to the constructor itself.
@@ -412,25 +413,29 @@ def _construct(node: Any, loader: Any, duplicates: list | None = None, lines: ar
     (the API server refuses duplicate fields; YAML loaders silently keep the last).
 
     ``lines`` receives the 1-based line of every node the data was built from, in document
-    order (:mod:`.lines`); it is emptied when the data does not mirror the nodes one to one
-    (a duplicate key, a merge key, an alias of a collection): keep the node tree then.
+    order, and ``ends`` the index just past each node's subtree (:mod:`.lines`); both are
+    emptied when the data does not mirror the nodes one to one (a duplicate key, a merge key,
+    an alias of a collection): keep the node tree then.
     """
     memo: dict[int, Any] = {}
     sizes: dict[int, int] = {}
     repeated = 0
     scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
-    record = lines.append if lines is not None else None
+    record = lines.append if lines is not None and ends is not None else None
+    extent = ends.append if record is not None else None
 
     def irregular() -> None:
         nonlocal record
         if record is not None:
-            del lines[:]
+            del lines[:], ends[:]
             record = None
 
     def build(n: Any, depth: int, parent: str = "") -> tuple[Any, int]:
         nonlocal repeated
         if record is not None:
+            at = len(lines)
             record(n.start_mark.line + 1)
+            extent(at + 1)  # a scalar's subtree is itself; a collection's end is set below
         if n.__class__ is scalar:  # scalars are immutable: an alias may simply be rebuilt
             tag, value = n.tag, n.value
             if tag == _STR:
@@ -461,6 +466,8 @@ def _construct(node: Any, loader: Any, duplicates: list | None = None, lines: ar
                 out.append(item)
                 size += sub
             sizes[key] = size
+            if record is not None:
+                ends[at] = len(lines)
             return out, size
         pairs = n.value
         for k, _ in pairs:
@@ -478,8 +485,9 @@ def _construct(node: Any, loader: Any, duplicates: list | None = None, lines: ar
         for i, (k, v) in enumerate(pairs):
             kk, _ = build(k, depth + 1)
             if noise is not None and kk in noise:
-                if record is not None:
-                    lines.pop()  # the dropped field's key: its value is never built
+                if record is not None:  # the dropped field's key: its value is never built
+                    lines.pop()
+                    ends.pop()
                 if kept is None:
                     kept = pairs[:i]
                 continue
@@ -499,6 +507,8 @@ def _construct(node: Any, loader: Any, duplicates: list | None = None, lines: ar
         if kept is not None:
             n.value = kept  # the dropped fields' nodes go too
         sizes[key] = size
+        if record is not None:
+            ends[at] = len(lines)
         return mapping, size
 
     return build(node, 0)[0]
