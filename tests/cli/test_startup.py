@@ -83,3 +83,20 @@ def test_a_matrix_imports_only_what_its_input_uses():
                  "tierwall.dialects.adminnetpol.lower", "tierwall.selectors.calico", "tierwall.expect",
                  "tierwall.live", "numpy.ma", "traceback"):
         assert lazy not in loaded, f"{lazy} is imported by a matrix that does not use it"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    """``tierwall matrix -o csv | head``: the reader closes the pipe; the command ends with
+    141 (as a process ended by SIGPIPE, like kubectl in the same pipe) and prints nothing —
+    not "internal error, please report" (exit 3), which it did."""
+    path = tmp_path / "cluster.yaml"
+    pods = [pod("x", f"p{i}", f"10.0.{i // 250}.{i % 250 + 1}", {"app": f"a{i % 7}"}) for i in range(150)]
+    path.write_text(dump([namespace("x"), *pods, DENY_ALL]))
+    for output in (["-o", "csv"], ["-o", "json", "--by", "pod"]):
+        proc = subprocess.Popen([sys.executable, "-m", "tierwall", "matrix", "-f", str(path), *output],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert len(proc.stdout.read(100)) == 100
+        proc.stdout.close()  # far less than the output (hundreds of KB): the writer meets a closed pipe
+        err = proc.stderr.read().decode()
+        assert proc.wait() == 141, err
+        assert err == ""

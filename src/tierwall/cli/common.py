@@ -31,7 +31,13 @@ def _console(**kw) -> "Console":
     console = Console(highlight=False, **kw)
     if not console.is_terminal:
         console = Console(highlight=False, width=PIPE_WIDTH, **kw)
+    console.on_broken_pipe = _broken_pipe  # rich would exit 1, which means "a check failed" here
     return console
+
+
+def _broken_pipe() -> None:
+    """The reader of the output went away: the top-level guard ends quietly (``EXIT_BROKEN_PIPE``)."""
+    raise BrokenPipeError("the reader of the output closed the pipe")
 
 
 def stderr() -> "Console":

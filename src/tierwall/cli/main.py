@@ -24,6 +24,10 @@ COMMANDS = {
 EXIT_INTERNAL = 3
 """Exit code of a bug in tierwall: never 1 ("a check failed") nor 2 ("your input is unusable")."""
 
+EXIT_BROKEN_PIPE = 141
+"""Exit code when the reader of the output went away (``tierwall matrix | head``): what a shell
+reports for a process ended by SIGPIPE, as kubectl is in the same pipe; nothing is printed."""
+
 _PASS_THROUGH = (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit, SystemExit,
                  KeyboardInterrupt)
 
@@ -41,6 +45,9 @@ class LazyGroup(click.Group):
         args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _reader_gone()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except _PASS_THROUGH:
             raise
         except BaseException as exc:  # noqa: BLE001 - this is the guard
@@ -77,6 +84,18 @@ def cli() -> None:
     flow (trace), whether the cluster meets its tests (check), who reaches whom (matrix),
     what is wrong (lint), what a change changes (diff), and proves it in the kernel (lab).
     """
+
+
+def _reader_gone() -> None:
+    """Point standard output at /dev/null, so that what is still buffered for the reader that
+    left is dropped at exit instead of failing again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (an in-process runner): nothing to redirect
+        pass
+    finally:
+        os.close(devnull)
 
 
 def main() -> None:

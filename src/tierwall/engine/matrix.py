@@ -374,12 +374,23 @@ def _classes(cc: CompiledCluster, vec: _Vectors, ports: list[PortClass]) -> tupl
             ints.append(vec.named_port(name, proto, key))
     hosts = sorted({e.host.name for e in endpoints if e.host is not None})
     ints.append(np.array([hosts.index(e.host.name) + 1 if e.host is not None else 0 for e in endpoints]))
-    parts = [np.stack(ints, axis=1).astype(np.int64)]
-    if columns:
-        parts.append(np.packbits(np.stack(columns, axis=1), axis=1).astype(np.int64))
-    table = np.concatenate(parts, axis=1)
+    table = np.concatenate([np.stack(ints, axis=1).astype(np.int64), _words(columns, len(endpoints))], axis=1)
     _, first, klass = np.unique(table, axis=0, return_index=True, return_inverse=True)
     return klass.reshape(-1), [int(i) for i in first]
+
+
+def _words(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """The boolean columns as (endpoints × ceil(columns / 64)) 64-bit words, packed 64 columns
+    at a time: a 20,000-pod cluster has ~10,000 distinct peers, and stacking them all as bytes
+    (then widening each byte to a word) took a few hundred MB for a moment and made the row
+    sort that finds the classes eight times wider than the bits."""
+    out = np.zeros((n, (len(columns) + 63) // 64), np.int64)
+    for w, lo in enumerate(range(0, len(columns), 64)):
+        packed = np.zeros((n, 8), np.uint8)
+        bits = np.packbits(np.stack(columns[lo:lo + 64], axis=1), axis=1)
+        packed[:, :bits.shape[1]] = bits
+        out[:, w] = packed.view(np.int64)[:, 0]
+    return out
 
 
 # --- the walk ---------------------------------------------------------------------------------
