@@ -803,10 +803,16 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
             progress(c + 1, n_c)
     del done
     eg_table, in_table = eg_rows.table(), in_rows.table()
+    result = MatrixResult(cc, endpoints, ports, klass, reps, None, None, names=names)  # cells: below
+    if services:  # first: they read the egress and ingress ids, which the combination overwrites
+        def walker_for(targets: list[Endpoint], addressed: list) -> _Walker:
+            return _Walker(cc, _Vectors(cc, targets, addressed), ports, np.arange(len(targets)), targets, None)
+        result.services = compute_service_matrix(result, walker_for, eg_table, eg_ids, in_table, in_ids)
     n_in = max(1, len(in_table))
     bound = max(1, len(eg_table)) * n_in
-    sides = (eg_table, eg_ids, in_table, in_ids) if services else None  # Service columns read them
-    pair = eg_ids.astype(np.int32 if bound < 1 << 31 else np.int64)  # in place from here: classes² each
+    # (egress row, ingress row) codes, in place in the egress ids: classes² int32 each, at most
+    # three alive at once (ids, inverse, cells)
+    pair = eg_ids if bound < 1 << 31 else eg_ids.astype(np.int64)
     pair *= n_in
     pair += in_ids.T
     del eg_ids, in_ids
@@ -814,13 +820,9 @@ def compute_matrix(cc: CompiledCluster, ports: list[PortClass] | None = None, ex
     del pair
     final = Interner(n_w)
     ids = final.add(_combine(eg_table[pairs // n_in], in_table[pairs % n_in]))
-    cells = ids.astype(np.int32, copy=False)[inverse].reshape(n_c, n_c)
-    result = MatrixResult(cc, endpoints, ports, klass, reps, cells, final.table(), names=names)
+    result.cells = ids.astype(np.int32, copy=False)[inverse].reshape(n_c, n_c)
+    result.sets = final.table()
     _overrides(result)
-    if sides is not None:
-        def walker_for(targets: list[Endpoint], addressed: list) -> _Walker:
-            return _Walker(cc, _Vectors(cc, targets, addressed), ports, np.arange(len(targets)), targets, None)
-        result.services = compute_service_matrix(result, walker_for, *sides)
     return result
 
 
