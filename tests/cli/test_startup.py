@@ -2,7 +2,9 @@
 a run imports and how it ends are part of its speed — and must never cost an output byte, an
 exit code or a profiler's figures."""
 
+import fcntl
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,15 +90,30 @@ def test_a_matrix_imports_only_what_its_input_uses():
 def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
     """``tierwall matrix -o csv | head``: the reader closes the pipe; the command ends with
     141 (as a process ended by SIGPIPE, like kubectl in the same pipe) and prints nothing —
-    not "internal error, please report" (exit 3), which it did."""
+    not "internal error, please report" (exit 3), which it did.
+
+    The pipe is made here and shrunk to one page, so the writer is sure to meet the closed end:
+    with the kernel's default capacity (64 KiB, or more), an output that fits is written whole
+    before the reader leaves on a fast machine and the command rightly ends with 0 (that made
+    this test fail in CI once)."""
     path = tmp_path / "cluster.yaml"
-    pods = [pod("x", f"p{i}", f"10.0.{i // 250}.{i % 250 + 1}", {"app": f"a{i % 7}"}) for i in range(150)]
+    pods = [pod("x", f"p{i}", f"10.0.{i // 250}.{i % 250 + 1}", {"app": f"a{i % 7}"}) for i in range(400)]
     path.write_text(dump([namespace("x"), *pods, DENY_ALL]))
+    page = os.sysconf("SC_PAGE_SIZE")
     for output in (["-o", "csv"], ["-o", "json", "--by", "pod"]):
+        read_end, write_end = os.pipe()
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, page)
+        capacity = fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ)
         proc = subprocess.Popen([sys.executable, "-m", "tierwall", "matrix", "-f", str(path), *output],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert len(proc.stdout.read(100)) == 100
-        proc.stdout.close()  # far less than the output (hundreds of KB): the writer meets a closed pipe
+                                stdout=write_end, stderr=subprocess.PIPE)
+        os.close(write_end)
+        try:
+            assert len(os.read(read_end, 100)) > 0
+        finally:
+            os.close(read_end)  # the writer meets a closed pipe: its output is far more than the pipe holds
         err = proc.stderr.read().decode()
         assert proc.wait() == 141, err
         assert err == ""
+        whole = subprocess.run([sys.executable, "-m", "tierwall", "matrix", "-f", str(path), *output],
+                               capture_output=True, check=True).stdout
+        assert len(whole) > 4 * capacity  # the premise: the output does not fit in the pipe
