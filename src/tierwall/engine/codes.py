@@ -35,6 +35,36 @@ def distinct(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     return found, inverse.reshape(-1)
 
 
+REMAP_BLOCK = 1 << 20
+"""Elements remapped per step by :func:`remap_in_place`: its temporaries stay at a few MB."""
+
+
+def distinct_in_place(values: np.ndarray, bound: int) -> np.ndarray:
+    """:func:`distinct` whose inverse overwrites ``values`` (a contiguous int array), returning
+    the distinct values. Why: the class matrix's pair codes are classes² int32 (235 MB at 7,700
+    classes), and a second array of that size for the inverse was the peak of the whole run."""
+    flat = values.reshape(-1)
+    if bound <= max(DENSE_ABOVE, 4 * flat.size):
+        present = np.zeros(bound, bool)
+        present[flat] = True
+        found = np.flatnonzero(present)
+        del present
+        lookup = np.zeros(bound, values.dtype)
+        lookup[found] = np.arange(len(found), dtype=values.dtype)
+        remap_in_place(flat, lookup)
+        return found
+    found, inverse = np.unique(flat, return_inverse=True)
+    flat[:] = inverse.reshape(-1)
+    return found
+
+
+def remap_in_place(flat: np.ndarray, table: np.ndarray) -> None:
+    """``flat[:] = table[flat]`` a block at a time (numpy would build the whole result first)."""
+    for lo in range(0, flat.size, REMAP_BLOCK):
+        part = flat[lo:lo + REMAP_BLOCK]
+        part[:] = table[part]
+
+
 def unique_values(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values of an integer array: ``np.unique(values)`` without its check
     for masked arrays, whose first call imports ``numpy.ma`` (10 ms, a tenth of a small run's
