@@ -126,10 +126,11 @@ class MatrixResult:
         gi = np.array([index[g] for g in group_of], dtype=np.int64)
         self.override_ids()  # their rows first: row ids below are final
         n_groups, n_rows = len(names), max(1, len(self.sets))
-        refined, sizes = np.unique(np.stack([self.klass, gi], axis=1), axis=0, return_counts=True)
-        r_cls, r_grp, w = refined[:, 0], refined[:, 1], sizes.astype(np.int64)
-        keys, weights = [], []
-        step = max(1, 2_000_000 // max(1, len(refined)))
+        # (group, class) order: a group's classes are neighbours, so the chunks below share few keys
+        refined, sizes = np.unique(np.stack([gi, self.klass], axis=1), axis=0, return_counts=True)
+        r_grp, r_cls, w = refined[:, 0], refined[:, 1], sizes.astype(np.int64)
+        keys, weights, held = [], [], 0
+        step = max(1, 1_000_000 // max(1, len(refined)))
         for lo in range(0, len(refined), step):
             rows = slice(lo, lo + step)
             key = ((r_grp[rows, None] * n_groups + r_grp[None, :]) * n_rows + self.cells[r_cls[rows]][:, r_cls]).ravel()
@@ -137,8 +138,13 @@ class MatrixResult:
             keys.append(uniq)
             weights.append(np.bincount(inverse.ravel(), weights=(w[rows, None] * w[None, :]).ravel(),
                                        minlength=len(uniq)))
+            held += len(uniq)
+            if held > 8_000_000:  # merge what is held, so it follows the distinct keys, not the chunks
+                keys, weights = _merged(keys, weights)
+                held = len(keys[0])
         key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
         weight = np.concatenate(weights) if weights else np.zeros(0)
+        del keys, weights
         if self.overrides:  # pod pairs whose verdict is not their class pair's: move their weight
             pairs_ij = np.array(list(self.overrides.keys()))
             src, dst = pairs_ij[:, 0], pairs_ij[:, 1]
@@ -203,6 +209,12 @@ class MatrixResult:
                     row[name] = port_ranges(chosen)
             out.append(row)
         return out
+
+
+def _merged(keys: list[np.ndarray], weights: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Keys with their weights summed, as one-element lists (``group_hist``'s running total)."""
+    uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    return [uniq], [np.bincount(inverse.ravel(), weights=np.concatenate(weights), minlength=len(uniq))]
 
 
 def port_ranges(classes: list[PortClass]) -> dict[str, list[str]]:

@@ -308,6 +308,20 @@ def _dump(value) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+LIST_CHUNK = 1 << 16
+"""Rows of a large array turned into Python lists and JSON text at a time (:func:`_write_list`)."""
+
+
+def _write_list(out: IO[str], rows: np.ndarray) -> None:
+    """``out.write(_dump(rows.tolist()))``, a chunk of rows at a time. Why: the namespace view
+    of 20,000 pods has 2.6 M (source group, destination group, row) entries; as one list of
+    lists plus its JSON text they took 500 MB for a moment, more than the matrix itself."""
+    out.write("[")
+    for lo in range(0, len(rows), LIST_CHUNK):
+        out.write(("," if lo else "") + _dump(rows[lo:lo + LIST_CHUNK].tolist())[1:-1])
+    out.write("]")
+
+
 @paused()
 def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
     """The ``ConnectivityMatrix`` document, written piecewise (see docs/matrix.md):
@@ -334,8 +348,10 @@ def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
         labels = group_of(result, by)
         groups, entries, total = result.group_hist(labels)
         out.write(',"groups":' + _dump(groups) + ',"groupMembers":' + _dump(group_members(result, labels)) +
-                  ',"pairs":' + _dump(total.tolist()))
-        out.write(',"cells":' + _dump(entries.tolist()))
+                  ',"pairs":')
+        _write_list(out, total)
+        out.write(',"cells":')
+        _write_list(out, entries)
     matrix_services.write_json(result, by, out, labels if by not in ("pod", "class") else None)
     out.write("}\n")
 
