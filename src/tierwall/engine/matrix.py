@@ -126,39 +126,51 @@ class MatrixResult:
         gi = np.array([index[g] for g in group_of], dtype=np.int64)
         self.override_ids()  # their rows first: row ids below are final
         n_groups, n_rows = len(names), max(1, len(self.sets))
-        # (group, class) order: a group's classes are neighbours, so the chunks below share few keys
+        # (group, class) order: a source group's refined classes are neighbours, so each chunk below
+        # finishes the groups before its last one, whose keys are then final (sorted, disjoint)
         refined, sizes = np.unique(np.stack([gi, self.klass], axis=1), axis=0, return_counts=True)
         r_grp, r_cls, w = refined[:, 0], refined[:, 1], sizes.astype(np.int64)
-        keys, weights, held = [], [], 0
+        span = n_groups * n_rows  # the keys of source group g are [g × span, (g + 1) × span)
+        done_k: list[np.ndarray] = []
+        done_w: list[np.ndarray] = []
+        open_k, open_w = np.zeros(0, np.int64), np.zeros(0)  # the group a chunk boundary splits
         step = max(1, 1_000_000 // max(1, len(refined)))
         for lo in range(0, len(refined), step):
             rows = slice(lo, lo + step)
             key = ((r_grp[rows, None] * n_groups + r_grp[None, :]) * n_rows + self.cells[r_cls[rows]][:, r_cls]).ravel()
             uniq, inverse = np.unique(key, return_inverse=True)
-            keys.append(uniq)
-            weights.append(np.bincount(inverse.ravel(), weights=(w[rows, None] * w[None, :]).ravel(),
-                                       minlength=len(uniq)))
-            held += len(uniq)
-            if held > 8_000_000:  # merge what is held, so it follows the distinct keys, not the chunks
-                keys, weights = _merged(keys, weights)
-                held = len(keys[0])
-        key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
-        weight = np.concatenate(weights) if weights else np.zeros(0)
-        del keys, weights
+            weight = np.bincount(inverse.ravel(), weights=(w[rows, None] * w[None, :]).ravel(), minlength=len(uniq))
+            del key, inverse
+            if len(open_k):
+                (uniq,), (weight,) = _merged([open_k, uniq], [open_w, weight])
+            cut = np.searchsorted(uniq, r_grp[lo + step] * span) if lo + step < len(refined) else len(uniq)
+            done_k.append(uniq[:cut])
+            done_w.append(weight[:cut])
+            open_k, open_w = uniq[cut:], weight[cut:]
+        key = np.concatenate(done_k) if done_k else np.zeros(0, np.int64)
+        weight = np.rint(np.concatenate(done_w)).astype(np.int64) if done_w else np.zeros(0, np.int64)
+        del done_k, done_w
         if self.overrides:  # pod pairs whose verdict is not their class pair's: move their weight
             pairs_ij = np.array(list(self.overrides.keys()))
             src, dst = pairs_ij[:, 0], pairs_ij[:, 1]
             ids = self.override_ids()
             base = (gi[src] * n_groups + gi[dst]) * n_rows
-            moved = base + self.cells[self.klass[src], self.klass[dst]]
-            to = base + np.array([ids[k] for k in self.overrides])
-            key = np.concatenate([key, moved, to])
-            weight = np.concatenate([weight, -np.ones(len(src)), np.ones(len(src))])
-        uniq, inverse = np.unique(key, return_inverse=True)
-        total_w = np.rint(np.bincount(inverse.ravel(), weights=weight, minlength=len(uniq))).astype(np.int64)
-        keep = total_w > 0
-        uniq, total_w = uniq[keep], total_w[keep]
-        entries = np.stack([uniq // n_rows // n_groups, uniq // n_rows % n_groups, uniq % n_rows, total_w], axis=1)
+            # every moved key is there: its class pair was counted with these pods in it
+            np.subtract.at(weight, np.searchsorted(key, base + self.cells[self.klass[src], self.klass[dst]]), 1)
+            to, n_to = np.unique(base + np.array([ids[k] for k in self.overrides]), return_counts=True)
+            at = np.searchsorted(key, to)
+            found = key[np.minimum(at, len(key) - 1)] == to if len(key) else np.zeros(len(to), bool)
+            np.add.at(weight, at[found], n_to[found])
+            key, weight = np.insert(key, at[~found], to[~found]), np.insert(weight, at[~found], n_to[~found])
+        keep = weight > 0
+        key = key[keep]
+        entries = np.empty((len(key), 4), np.int64)  # filled column by column: no (n, 4) temporaries
+        entries[:, 3] = weight[keep]
+        del weight, keep
+        entries[:, 2] = key % n_rows
+        key //= n_rows
+        entries[:, 1] = key % n_groups
+        entries[:, 0] = key // n_groups
         member = np.bincount(gi, minlength=n_groups).astype(np.int64)
         return names, entries, member[:, None] * member[None, :]
 

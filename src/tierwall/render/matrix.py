@@ -352,6 +352,7 @@ def write_matrix_json(result: MatrixResult, by: str, out: IO[str]) -> None:
         _write_list(out, total)
         out.write(',"cells":')
         _write_list(out, entries)
+        del entries, total  # written: the Service sections below need their memory
     matrix_services.write_json(result, by, out, labels if by not in ("pod", "class") else None)
     out.write("}\n")
 
