@@ -41,6 +41,8 @@ UNDECIDED, ALLOW, DROP, REJECT, UNKNOWN = 0, 1, 2, 3, 4
 VERDICTS = {ALLOW: Verdict.ALLOW, DROP: Verdict.DROP, REJECT: Verdict.REJECT, UNKNOWN: Verdict.UNKNOWN}
 PLANE_OF = {Action.ALLOW: ALLOW_PLANE, Action.REJECT: REJECT_PLANE}
 ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+HIST_CELLS = 1_000_000
+"""Class pairs ``group_hist`` keys at a time (its temporaries are a few times this in bytes)."""
 
 
 @dataclass
@@ -134,7 +136,7 @@ class MatrixResult:
         done_k: list[np.ndarray] = []
         done_w: list[np.ndarray] = []
         open_k, open_w = np.zeros(0, np.int64), np.zeros(0)  # the group a chunk boundary splits
-        step = max(1, 1_000_000 // max(1, len(refined)))
+        step = max(1, HIST_CELLS // max(1, len(refined)))
         for lo in range(0, len(refined), step):
             rows = slice(lo, lo + step)
             key = ((r_grp[rows, None] * n_groups + r_grp[None, :]) * n_rows + self.cells[r_cls[rows]][:, r_cls]).ravel()
